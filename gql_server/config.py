@@ -1,0 +1,67 @@
+"""Settings from the environment (``GQL_SERVER_*``) and an optional YAML file.
+
+Precedence, highest first: environment variables, the YAML file named by
+``GQL_SERVER_CONFIG`` (or passed explicitly), the defaults below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENV_PREFIX = "GQL_SERVER_"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the server reads at start-up."""
+
+    database_url: str = "sqlite+aiosqlite:///gql-server.sqlite3"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_body_bytes: int = 1_000_000
+    sql_echo: bool = False
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """Return a copy with the given non-None values replaced."""
+        return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _coerce(field: dataclasses.Field, raw: Any) -> Any:
+    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    if raw is None:
+        return None
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("bool"):
+        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+    return str(raw)
+
+
+def load_settings(config_file: str | Path | None = None) -> Settings:
+    """Build settings from defaults, an optional YAML file and the environment."""
+    values: dict[str, Any] = {}
+    path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
+    if path:
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: expected a mapping of settings")
+        values.update(loaded)
+    for field in dataclasses.fields(Settings):
+        env_value = os.environ.get(ENV_PREFIX + field.name.upper())
+        if env_value is not None:
+            values[field.name] = env_value
+    known = {f.name: f for f in dataclasses.fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**{name: _coerce(known[name], raw) for name, raw in values.items()})

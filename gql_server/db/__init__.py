@@ -1,0 +1,1 @@
+"""Database: SQLAlchemy models with LAVA's table names, the engine, and migrations."""
