@@ -30,6 +30,7 @@ class Settings:
     max_tokens: int = 5000
     max_body_bytes: int = 1_000_000
     sql_echo: bool = False
+    expose_sql_statements: bool = False
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given non-None values replaced."""

@@ -7,9 +7,9 @@ Create Date: 2026-11-28 07:11:04.451481
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import gql_server.db.types
-from sqlalchemy.dialects import postgresql
 
 revision = "0001"
 down_revision = None

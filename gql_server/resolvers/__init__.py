@@ -1,0 +1,1 @@
+"""The single layer every door calls: permissions, queries and writes, one module per entity."""

@@ -1,0 +1,29 @@
+"""Errors a resolver raises; each door renders them in its own convention."""
+
+from __future__ import annotations
+
+
+class LabError(Exception):
+    """Base of the errors a caller can act on. ``code`` names the kind for GraphQL."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(LabError):
+    code = "NOT_FOUND"
+
+
+class BadInput(LabError):
+    code = "BAD_USER_INPUT"
+
+
+class PermissionDenied(LabError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(LabError):
+    code = "UNAUTHENTICATED"

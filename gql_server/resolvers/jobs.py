@@ -1,0 +1,185 @@
+"""Test jobs: lookups, filtered keyset lists, and the batches data loaders call."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import Select, and_, exists, func, select
+
+from gql_server.db.models import Tag, TestJob, TestJobTag, User
+from gql_server.lab.enums import JobHealth, JobState
+from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
+from gql_server.resolvers.permissions import job_visible
+
+
+class JobOrderField(enum.Enum):
+    ID = "id"
+    SUBMIT_TIME = "submit_time"
+    START_TIME = "start_time"
+    END_TIME = "end_time"
+
+
+@dataclasses.dataclass(frozen=True)
+class JobFilter:
+    """What users filter jobs by. Every given condition must hold."""
+
+    ids: Sequence[int] | None = None
+    states: Sequence[JobState] | None = None
+    healths: Sequence[JobHealth] | None = None
+    device_types: Sequence[str] | None = None
+    devices: Sequence[str] | None = None
+    submitters: Sequence[str] | None = None
+    tags: Sequence[str] | None = None
+    health_check: bool | None = None
+    is_public: bool | None = None
+    description_contains: str | None = None
+    submitted_after: dt.datetime | None = None
+    submitted_before: dt.datetime | None = None
+    started_after: dt.datetime | None = None
+    started_before: dt.datetime | None = None
+    ended_after: dt.datetime | None = None
+    ended_before: dt.datetime | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _time_range(column, after: dt.datetime | None, before: dt.datetime | None) -> list:
+    clauses = []
+    if after is not None:
+        clauses.append(column >= after)
+    if before is not None:
+        clauses.append(column < before)
+    return clauses
+
+
+def filter_clauses(spec: JobFilter) -> list:
+    """SQL conditions for a :class:`JobFilter`."""
+    clauses = []
+    if spec.ids is not None:
+        clauses.append(TestJob.id.in_(list(spec.ids)))
+    if spec.states is not None:
+        clauses.append(TestJob.state.in_([int(s) for s in spec.states]))
+    if spec.healths is not None:
+        clauses.append(TestJob.health.in_([int(h) for h in spec.healths]))
+    if spec.device_types is not None:
+        clauses.append(TestJob.requested_device_type_id.in_(list(spec.device_types)))
+    if spec.devices is not None:
+        clauses.append(TestJob.actual_device_id.in_(list(spec.devices)))
+    if spec.submitters is not None:
+        submitter_ids = select(User.id).where(User.username.in_(list(spec.submitters)))
+        clauses.append(TestJob.submitter_id.in_(submitter_ids))
+    for tag in spec.tags or ():
+        clauses.append(
+            exists()
+            .where(TestJobTag.testjob_id == TestJob.id, TestJobTag.tag_id == Tag.id)
+            .where(Tag.name == tag)
+        )
+    if spec.health_check is not None:
+        clauses.append(TestJob.health_check.is_(spec.health_check))
+    if spec.is_public is not None:
+        clauses.append(TestJob.is_public.is_(spec.is_public))
+    if spec.description_contains:
+        pattern = f"%{_escape_like(spec.description_contains)}%"
+        clauses.append(TestJob.description.ilike(pattern, escape="\\"))
+    clauses += _time_range(TestJob.submit_time, spec.submitted_after, spec.submitted_before)
+    clauses += _time_range(TestJob.start_time, spec.started_after, spec.started_before)
+    clauses += _time_range(TestJob.end_time, spec.ended_after, spec.ended_before)
+    return clauses
+
+
+async def visible_jobs(ctx: RequestContext) -> Select:
+    """A select of the jobs the viewer may see."""
+    return select(TestJob).where(await job_visible(ctx))
+
+
+async def get_job(ctx: RequestContext, job_id: int) -> TestJob | None:
+    """The job with this id, or None when it does not exist or is not visible."""
+    statement = (await visible_jobs(ctx)).where(TestJob.id == job_id)
+    async with ctx.db() as session:
+        return (await session.scalars(statement)).first()
+
+
+async def list_jobs(
+    ctx: RequestContext,
+    spec: JobFilter | None = None,
+    order: JobOrderField = JobOrderField.ID,
+    descending: bool = True,
+    page: PageArgs = FIRST_PAGE,
+) -> Page[TestJob]:
+    """One page of visible jobs, newest first by default."""
+    statement = (await visible_jobs(ctx)).where(*filter_clauses(spec or JobFilter()))
+    column = getattr(TestJob, order.value)
+    return await paginate(ctx, statement, SortKey(column, TestJob.id, descending), page)
+
+
+async def jobs_by_ids(ctx: RequestContext, ids: Sequence[int]) -> dict[int, TestJob]:
+    """Visible jobs by id (a data-loader batch)."""
+    statement = (await visible_jobs(ctx)).where(TestJob.id.in_(list(ids)))
+    async with ctx.db() as session:
+        return {job.id: job for job in await session.scalars(statement)}
+
+
+async def tags_by_job(ctx: RequestContext, job_ids: Sequence[int]) -> dict[int, list[Tag]]:
+    """The tags each job requires (a data-loader batch)."""
+    statement = (
+        select(TestJobTag.testjob_id, Tag)
+        .join(Tag, Tag.id == TestJobTag.tag_id)
+        .where(TestJobTag.testjob_id.in_(list(job_ids)))
+        .order_by(Tag.name)
+    )
+    grouped: dict[int, list[Tag]] = defaultdict(list)
+    async with ctx.db() as session:
+        for job_id, tag in await session.execute(statement):
+            grouped[job_id].append(tag)
+    return grouped
+
+
+async def current_jobs_by_device(
+    ctx: RequestContext, hostnames: Sequence[str]
+) -> dict[str, TestJob]:
+    """Each device's unfinished job, where the viewer may see it (a data-loader batch)."""
+    statement = (await visible_jobs(ctx)).where(
+        TestJob.actual_device_id.in_(list(hostnames)), TestJob.state != int(JobState.FINISHED)
+    )
+    async with ctx.db() as session:
+        return {job.actual_device_id: job for job in await session.scalars(statement)}
+
+
+async def recent_jobs_by_device(
+    ctx: RequestContext, hostnames: Sequence[str], limit: int
+) -> dict[str, list[TestJob]]:
+    """Each device's ``limit`` newest visible jobs, in one query (a data-loader batch)."""
+    visible = await job_visible(ctx)
+    ranked = (
+        select(
+            TestJob.id,
+            func.row_number()
+            .over(partition_by=TestJob.actual_device_id, order_by=TestJob.id.desc())
+            .label("rank"),
+        )
+        .where(TestJob.actual_device_id.in_(list(hostnames)), visible)
+        .subquery()
+    )
+    statement = (
+        select(TestJob)
+        .join(ranked, and_(ranked.c.id == TestJob.id, ranked.c.rank <= limit))
+        .order_by(TestJob.id.desc())
+    )
+    grouped: dict[str, list[TestJob]] = defaultdict(list)
+    async with ctx.db() as session:
+        for job in await session.scalars(statement):
+            grouped[job.actual_device_id].append(job)
+    return grouped
+
+
+async def lab_has_jobs(ctx: RequestContext) -> bool:
+    """Whether the database holds any job at all (used before adding demo data)."""
+    async with ctx.db() as session:
+        return (await session.scalar(select(TestJob.id).limit(1))) is not None

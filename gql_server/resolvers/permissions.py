@@ -1,0 +1,143 @@
+"""Who may see what: LAVA's visibility rules as SQL clauses, computed once per request.
+
+Per-object group permissions restrict device types, devices and workers; a job is
+visible to its submitter, to superusers, to members of all its viewing groups, or, when
+public, to whoever may see its device (or requested device type).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
+
+from gql_server.db.models import (
+    Device,
+    DeviceType,
+    GroupDevicePermission,
+    GroupDeviceTypePermission,
+    GroupWorkerPermission,
+    Permission,
+    TestJob,
+    TestJobViewingGroup,
+    Worker,
+)
+from gql_server.resolvers.context import RequestContext, Viewer
+
+DEVICE_TYPE_GRANTS = {"view_devicetype", "submit_to_devicetype", "change_devicetype"}
+DEVICE_GRANTS = {"view_device", "submit_to_device", "change_device"}
+WORKER_GRANTS = {"view_worker", "change_worker"}
+
+
+@dataclasses.dataclass(frozen=True)
+class HiddenInventory:
+    """Names of the device types, devices and workers the viewer may not see."""
+
+    device_types: frozenset[str] = frozenset()
+    devices: frozenset[str] = frozenset()
+    workers: frozenset[str] = frozenset()
+
+
+def _hidden(rows: list[Any], viewer: Viewer, restricting: str, grants: set[str]) -> set[str]:
+    """Objects restricted for ``restricting`` on which none of the viewer's groups has a grant."""
+    restricted = {name for name, _group, codename in rows if codename == restricting}
+    granted = {
+        name for name, group, codename in rows if codename in grants and group in viewer.group_ids
+    }
+    return restricted - granted if not viewer.has_global(restricting) else set()
+
+
+async def _compute_hidden(ctx: RequestContext) -> HiddenInventory:
+    viewer = ctx.viewer
+    if viewer.is_superuser:
+        return HiddenInventory()
+
+    def grants_of(model: Any, object_column: Any) -> Any:
+        return select(object_column, model.group_id, Permission.codename).join(
+            Permission, Permission.id == model.permission_id
+        )
+
+    async with ctx.db() as session:
+        type_rows = list(
+            await session.execute(
+                grants_of(GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id)
+            )
+        )
+        device_rows = list(
+            await session.execute(grants_of(GroupDevicePermission, GroupDevicePermission.device_id))
+        )
+        worker_rows = list(
+            await session.execute(grants_of(GroupWorkerPermission, GroupWorkerPermission.worker_id))
+        )
+        hidden_types = _hidden(type_rows, viewer, "view_devicetype", DEVICE_TYPE_GRANTS)
+        hidden_devices = _hidden(device_rows, viewer, "view_device", DEVICE_GRANTS)
+        if hidden_types and not viewer.has_global("view_device"):
+            granted = {
+                name
+                for name, group, codename in device_rows
+                if codename in DEVICE_GRANTS and group in viewer.group_ids
+            }
+            of_hidden_types = await session.scalars(
+                select(Device.hostname).where(Device.device_type_id.in_(hidden_types))
+            )
+            hidden_devices |= set(of_hidden_types) - granted
+    return HiddenInventory(
+        device_types=frozenset(hidden_types),
+        devices=frozenset(hidden_devices),
+        workers=frozenset(_hidden(worker_rows, viewer, "view_worker", WORKER_GRANTS)),
+    )
+
+
+async def hidden_inventory(ctx: RequestContext) -> HiddenInventory:
+    """What the viewer may not see, computed once per request (three small queries)."""
+    return await ctx.once("hidden-inventory", lambda: _compute_hidden(ctx))
+
+
+def _not_in(column: Any, names: frozenset[str]) -> ColumnElement[bool]:
+    return column.not_in(sorted(names)) if names else true()
+
+
+async def device_type_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """A clause on ``DeviceType.name``-like columns: the type is visible."""
+    return _not_in(DeviceType.name, (await hidden_inventory(ctx)).device_types)
+
+
+async def device_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """A clause on ``Device``: the device is visible (retired devices stay visible)."""
+    return _not_in(Device.hostname, (await hidden_inventory(ctx)).devices)
+
+
+async def worker_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """A clause on ``Worker``: the worker is visible."""
+    return _not_in(Worker.hostname, (await hidden_inventory(ctx)).workers)
+
+
+async def job_visible(ctx: RequestContext) -> ColumnElement[bool]:
+    """A clause on ``TestJob``: LAVA's job visibility for the viewer."""
+    viewer = ctx.viewer
+    if viewer.is_superuser:
+        return true()
+    hidden = await hidden_inventory(ctx)
+    has_groups = exists().where(TestJobViewingGroup.testjob_id == TestJob.id)
+    inventory_visible = or_(
+        and_(
+            TestJob.actual_device_id.is_(None),
+            or_(
+                TestJob.requested_device_type_id.is_(None),
+                _not_in(TestJob.requested_device_type_id, hidden.device_types),
+            ),
+        ),
+        _not_in(TestJob.actual_device_id, hidden.devices),
+    )
+    public = and_(TestJob.is_public, not_(has_groups))
+    if hidden.devices or hidden.device_types:
+        public = and_(public, inventory_visible)
+    if not viewer.is_authenticated:
+        return public
+    outside_my_groups = exists().where(
+        TestJobViewingGroup.testjob_id == TestJob.id,
+        TestJobViewingGroup.group_id.not_in(sorted(viewer.group_ids) or [-1]),
+    )
+    in_all_groups = and_(has_groups, not_(outside_my_groups))
+    return or_(TestJob.submitter_id == viewer.user_id, in_all_groups, public)

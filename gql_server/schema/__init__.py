@@ -1,0 +1,1 @@
+"""The strawberry schema: types, queries and mutations bound to the resolver layer."""

@@ -1,0 +1,117 @@
+"""Data loaders: batch the keys asked for in one tick, and answer cached keys synchronously.
+
+A cached answer is returned as a plain value, not an awaitable, so that graphql-core
+completes the field on its fast synchronous path. Connection resolvers prime loaders for
+a whole page (see ``prefetch``), so nested fields of a page usually never await.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from typing import Any, Generic, TypeVar
+
+from gql_server.resolvers import devices, inventory, jobs, results, users
+from gql_server.resolvers.context import RequestContext
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Loader(Generic[K, V]):
+    """Loads values by key through one batch function, once per key per request."""
+
+    def __init__(
+        self, batch: Callable[[list[K]], Awaitable[Mapping[K, V]]], missing: Any = None
+    ) -> None:
+        self._batch = batch
+        self._missing = missing
+        self._values: dict[K, Any] = {}
+        self._waiting: dict[K, asyncio.Future] = {}
+        self._running: set[asyncio.Task] = set()
+
+    def load(self, key: K | None) -> Any:
+        """The value for ``key``: itself when cached, else a future resolved with the batch."""
+        if key is None:
+            return self._missing
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        future = self._waiting.get(key)
+        if future is None:
+            loop = asyncio.get_running_loop()
+            if not self._waiting:
+                loop.call_soon(self._dispatch)
+            future = self._waiting[key] = loop.create_future()
+        return future
+
+    def peek(self, key: K | None) -> Any:
+        """The cached value for ``key`` (the missing value when not loaded)."""
+        return self._values.get(key, self._missing) if key is not None else self._missing
+
+    async def prime(self, keys: Iterable[K | None]) -> None:
+        """Load every key not yet cached, in one batch."""
+        wanted = {key for key in keys if key is not None and key not in self._values}
+        if wanted:
+            self._store(wanted, await self._batch(list(wanted)))
+
+    def _store(self, keys: Iterable[K], found: Mapping[K, V]) -> None:
+        for key in keys:
+            self._values[key] = found.get(key, self._missing)
+
+    def _dispatch(self) -> None:
+        waiting, self._waiting = self._waiting, {}
+        task = asyncio.ensure_future(self._run(waiting))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _run(self, waiting: dict[K, asyncio.Future]) -> None:
+        try:
+            found = await self._batch(list(waiting))
+        except Exception as exc:
+            for future in waiting.values():
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        self._store(waiting, found)
+        for key, future in waiting.items():
+            if not future.done():
+                future.set_result(self._values[key])
+
+
+class Loaders:
+    """The data loaders of one request, each bound to a resolver batch function."""
+
+    def __init__(self, ctx: RequestContext) -> None:
+        def bind(batch: Callable[..., Awaitable[Mapping]], missing: Any = None) -> Loader:
+            return Loader(functools.partial(batch, ctx), missing)
+
+        self._ctx = ctx
+        self.job = bind(jobs.jobs_by_ids)
+        self.job_tags = bind(jobs.tags_by_job, ())
+        self.current_job = bind(jobs.current_jobs_by_device)
+        self.device = bind(devices.devices_by_hostname)
+        self.device_tags = bind(devices.tags_by_device, ())
+        self.devices_by_type = bind(devices.devices_by_type, ())
+        self.devices_by_worker = bind(devices.devices_by_worker, ())
+        self.device_type = bind(inventory.device_types_by_name)
+        self.aliases_by_type = bind(inventory.aliases_by_type, ())
+        self.worker = bind(inventory.workers_by_hostname)
+        self.user = bind(users.users_by_id)
+        self.suite = bind(results.suites_by_id)
+        self.suites_by_job = bind(results.suites_by_job, ())
+        self.test_set = bind(results.sets_by_id)
+        self.sets_by_suite = bind(results.sets_by_suite, ())
+        self.job_counts = bind(results.result_counts_by_job, results.ResultCounts())
+        self.suite_counts = bind(results.result_counts_by_suite, results.ResultCounts())
+        self._recent_jobs: dict[int, Loader] = {}
+
+    def recent_jobs(self, limit: int) -> Loader:
+        """Each device's ``limit`` newest jobs."""
+        loader = self._recent_jobs.get(limit)
+        if loader is None:
+            batch = functools.partial(jobs.recent_jobs_by_device, self._ctx, limit=limit)
+            loader = self._recent_jobs[limit] = Loader(batch, ())
+        return loader

@@ -1,0 +1,27 @@
+"""The Mutation root."""
+
+from __future__ import annotations
+
+import strawberry
+
+from gql_server.resolvers import users
+from gql_server.schema.context import Info
+from gql_server.schema.query import Token
+
+
+@strawberry.type(description="A token just made. Keep the secret: it is not shown again.")
+class CreatedToken:
+    token: Token
+    secret: str
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Make a new API token for the viewer.")
+    async def create_token(self, info: Info, description: str = "") -> CreatedToken:
+        made = await users.create_token(info.context.ctx, description)
+        return CreatedToken(token=made.token, secret=made.secret)
+
+    @strawberry.mutation(description="Revoke one of the viewer's API tokens.")
+    async def delete_token(self, info: Info, id: int) -> Token:
+        return await users.delete_token(info.context.ctx, id)
