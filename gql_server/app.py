@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from gql_server import __version__
 from gql_server.config import Settings
@@ -24,6 +26,7 @@ from gql_server.resolvers.errors import Unauthenticated
 from gql_server.resolvers.users import authenticate
 from gql_server.schema.build import build_schema
 from gql_server.schema.context import GraphQLContext
+from gql_server.schema.errors import coded
 
 logger = logging.getLogger("gql_server")
 
@@ -35,6 +38,9 @@ class GraphQLDoor(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> GraphQLContext:
         return request.scope["state"]["graphql_context"]
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        return process_result(coded(result))
 
 
 class BodyTooLarge(Exception):

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from gql_server.db.types import UTCDateTime
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput
 
@@ -89,10 +90,12 @@ def encode_cursor(values: Sequence[Any]) -> str:
 def _decode_value(raw: Any, column: InstrumentedAttribute) -> Any:
     if raw is None:
         return None
-    python_type = column.type.python_type
-    if python_type is dt.datetime:
-        return dt.datetime.fromisoformat(raw)
-    if not isinstance(raw, python_type):
+    if isinstance(column.type, UTCDateTime):
+        value = dt.datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            raise ValueError("cursor time without a zone")
+        return value
+    if not isinstance(raw, column.type.python_type):
         raise ValueError("cursor value of the wrong type")
     return raw
 

@@ -13,16 +13,15 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from gql_server.config import Settings
-from gql_server.schema.errors import ErrorCodes
 from gql_server.schema.mutation import Mutation
 from gql_server.schema.query import Query
 
 
 class LabSchema(strawberry.Schema):
-    """The schema; its errors are coded and logged by :class:`ErrorCodes`, not here."""
+    """The schema; its errors are coded and logged where they leave the server."""
 
     def process_errors(self, errors: list, execution_context: object = None) -> None:
-        """Leave logging to ``ErrorCodes``, which logs only unexpected errors."""
+        """Leave logging to ``errors.with_code``, which logs only unexpected errors."""
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -33,7 +32,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            ErrorCodes,
             MaxTokensLimiter(max_token_count=settings.max_tokens),
             ParserCache(maxsize=256),
             QueryDepthLimiter(max_depth=settings.max_query_depth),

@@ -1,12 +1,15 @@
-"""Every GraphQL error gets an ``extensions.code``; no internal detail reaches a client."""
+"""Every GraphQL error gets an ``extensions.code``; no internal detail reaches a client.
+
+Applied where results leave the server (the HTTP view), since parse errors never reach
+a schema extension's result.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from gql_server.resolvers.errors import LabError
 
@@ -19,11 +22,11 @@ def _code_for(error: GraphQLError) -> tuple[str, str]:
     original = error.original_error
     if isinstance(original, LabError):
         return original.code, original.message
+    if error.message.startswith("Variable "):
+        return "BAD_USER_INPUT", error.message
     if original is None:
         if error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED", error.message
-        if error.message.startswith("Variable "):
-            return "BAD_USER_INPUT", error.message
         return "GRAPHQL_VALIDATION_FAILED", error.message
     logger.error("unexpected error in %s", error.path, exc_info=original)
     return "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE
@@ -44,15 +47,8 @@ def with_code(error: GraphQLError) -> GraphQLError:
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Rewrites the errors of each result (queries and subscriptions alike)."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [with_code(error) for error in result.errors]
-        elif self.execution_context.pre_execution_errors:
-            self.execution_context.pre_execution_errors = [
-                with_code(error) for error in self.execution_context.pre_execution_errors
-            ]
+def coded(result: ExecutionResult) -> ExecutionResult:
+    """The same result with every error coded and unexpected ones masked."""
+    if result.errors:
+        result.errors = [with_code(error) for error in result.errors]
+    return result

@@ -1,0 +1,1 @@
+"""A deterministic demo lab for trying gql-server without a LAVA database."""

@@ -1,0 +1,93 @@
+"""LAVA's visibility rules hold for every viewer, on every door.
+
+Doors are listed in ``DOORS``; a door is a function (lab, job id, token) -> whether the
+job and its results are visible through it.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy
+
+
+def graphql_sees_job(lab, job_id: int, token: str | None) -> bool:
+    data = lab.client.execute(
+        "query ($id: Int!, $ids: [Int!]) { job(id: $id) { id suites { id } }"
+        " jobs(filter: {ids: $ids}) { totalCount nodes { id } } }",
+        {"id": job_id, "ids": [job_id]},
+        token=token,
+    )
+    in_list = data["jobs"]["totalCount"] == 1 and data["jobs"]["nodes"] == [{"id": job_id}]
+    assert (data["job"] is not None) == in_list
+    return in_list
+
+
+DOORS = {"graphql": graphql_sees_job}
+
+# viewer -> the scenario jobs it may see
+EXPECTED = {
+    None: {"public_job"},
+    "vis-outsider": {"public_job"},
+    "vis-member": {"public_job", "group_job"},
+    "vis-secret": {"public_job", "secret_type_job"},
+    "vis-owner": {"public_job", "personal_job", "group_job", "secret_type_job"},
+    "vis-admin": {"public_job", "personal_job", "group_job", "secret_type_job"},
+}
+JOBS = ("public_job", "personal_job", "group_job", "secret_type_job")
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("viewer", EXPECTED, ids=lambda v: v or "anonymous")
+@pytest.mark.parametrize("job", JOBS)
+def test_job_visibility(lab, door, viewer, job):
+    token = lab.tokens[viewer] if viewer else None
+    job_id = getattr(lab.scenario, job)
+    assert DOORS[door](lab, job_id, token) == (job in EXPECTED[viewer])
+
+
+@pytest.mark.parametrize("viewer", EXPECTED, ids=lambda v: v or "anonymous")
+def test_restricted_device_type_and_its_devices(lab, viewer):
+    token = lab.tokens[viewer] if viewer else None
+    data = lab.client.execute(
+        '{ deviceType(name: "vis-secret-type") { name }'
+        ' device(hostname: "vis-secret-01") { hostname }'
+        " deviceTypes(first: 100) { nodes { name } } devices(first: 100) { nodes { hostname } } }",
+        token=token,
+    )
+    may_see = viewer in {"vis-secret", "vis-admin"}
+    assert (data["deviceType"] is not None) == may_see
+    assert (data["device"] is not None) == may_see
+    assert ("vis-secret-type" in {t["name"] for t in data["deviceTypes"]["nodes"]}) == may_see
+    assert ("vis-secret-01" in {d["hostname"] for d in data["devices"]["nodes"]}) == may_see
+
+
+def test_anonymous_count_excludes_private_jobs(lab):
+    engine = sqlalchemy.create_engine(lab.sync_url)
+    with engine.connect() as connection:
+        public = connection.execute(
+            sqlalchemy.text(
+                "SELECT count(*) FROM lava_scheduler_app_testjob j WHERE j.is_public AND NOT EXISTS"
+                " (SELECT 1 FROM lava_scheduler_app_testjob_viewing_groups g"
+                " WHERE g.testjob_id = j.id)"
+                " AND j.requested_device_type_id NOT IN (SELECT p.devicetype_id FROM"
+                " lava_scheduler_app_groupdevicetypepermission p JOIN auth_permission a"
+                " ON a.id = p.permission_id WHERE a.codename = 'view_devicetype')"
+            )
+        ).scalar()
+    engine.dispose()
+    assert lab.client.execute("{ jobs { totalCount } }")["jobs"]["totalCount"] == public
+
+
+def test_viewer_says_who_is_asking(lab):
+    anonymous = lab.client.execute("{ viewer { isAuthenticated username user { username } } }")
+    assert anonymous["viewer"] == {"isAuthenticated": False, "username": None, "user": None}
+    member = lab.client.execute(
+        "{ viewer { isAuthenticated isSuperuser username groups { name } } }",
+        token=lab.tokens["vis-member"],
+    )["viewer"]
+    assert member == {
+        "isAuthenticated": True,
+        "isSuperuser": False,
+        "username": "vis-member",
+        "groups": [{"name": "vis-team"}],
+    }
