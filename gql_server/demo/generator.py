@@ -1,9 +1,11 @@
 """Generate a deterministic demo lab: inventory, users, jobs, results and job logs.
 
-The same seed and size always give the same rows. Rows are built with cheap Python
-(YAML and JSON text assembled from pieces prepared once) and written with Core
-``executemany`` batches under primary keys computed here, so that a lab of a million
-jobs with their results loads in minutes on SQLite and on PostgreSQL.
+The same seed and size always give the same rows. Rows are built with cheap Python: YAML
+and JSON text is assembled from pieces dumped once, primary keys are counted here, and
+values are bound once by the columns' own types (so ``gql_server.db.types`` still decides
+how timestamps, decimals and JSON are stored). The bulk tables are then written with
+``COPY`` on PostgreSQL (asyncpg) and ``executemany`` on SQLite, which loads a lab of a
+million jobs with their results in minutes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 import yaml
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Column, Table, insert, select, text, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gql_server.db import models as m
@@ -36,11 +39,9 @@ from gql_server.lab.enums import (
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SUBMIT_INTERVAL = 40.0  # seconds between two submissions, on average
 DEFAULT_LOGS = 10_000
-CHUNK_JOBS = 1000  # jobs generated (with their results) before they are written
+CHUNK_JOBS = 1000  # jobs generated (with their results and logs) before they are written
 BATCH_ROWS = 5000  # rows per executemany
 DISPATCHER_VERSION = "2023.01"
-
-Row = dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,129 +61,107 @@ class DemoSummary:
 
 
 @dataclasses.dataclass(frozen=True)
-class _TypeSpec:
-    name: str
-    description: str
+class _Hardware:
     architecture: str
     processor: str
     cpu_model: str
     bits: int
-    cores: tuple[str, ...]
     core_count: int
-    aliases: tuple[str, ...]
-    devices: int
-    tags: tuple[str, ...]  # tags on every device of the type
-    variant_tags: tuple[str, ...]  # device n also gets variant_tags[n % len]
-    deploy_to: str
-    boot_method: str
-    deploy_case: str  # name of the deploy action's result in suite `lava`
+    cores: tuple[str, ...]
 
+
+@dataclasses.dataclass(frozen=True)
+class _Method:
+    """How jobs deploy to and boot a device type."""
+
+    deploy_to: str
+    boot: str
+    deploy_case: str  # the deploy action's result name in suite `lava`
+
+
+@dataclasses.dataclass(frozen=True)
+class _TypeSpec:
+    name: str
+    description: str
+    devices: int
+    hardware: _Hardware
+    method: _Method
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]  # on every device of the type
+    variant_tags: tuple[str, ...] = ()  # device n also gets variant_tags[n % len]
+
+
+_BOOT_OPTIONS = {
+    "qemu": {"media": "tmpfs"},
+    "u-boot": {"commands": "nfs"},
+    "ipxe": {"commands": "nfs"},
+}
+_BOOT_OPTIONS["fastboot"] = {}
+_QEMU = _Method("tmpfs", "qemu", "deployimages")
+_UBOOT = _Method("tftp", "u-boot", "tftp-deploy")
+_IPXE = _Method("tftp", "ipxe", "tftp-deploy")
+_FASTBOOT = _Method("fastboot", "fastboot", "fastboot-deploy")
 
 _TYPES = (
     _TypeSpec(
         "qemu",
         "QEMU virtual machines",
-        "x86_64",
-        "x86",
-        "QEMU Virtual CPU",
-        64,
-        (),
-        4,
-        ("qemu-x86_64", "kvm-guest"),
         8,
+        _Hardware("x86_64", "x86", "QEMU Virtual CPU", 64, 4, ()),
+        _QEMU,
+        ("qemu-x86_64", "kvm-guest"),
         ("kvm",),
-        (),
-        "tmpfs",
-        "qemu",
-        "deployimages",
     ),
     _TypeSpec(
         "bbb",
         "BeagleBone Black",
-        "ARMv7-A",
-        "AM335x",
-        "Cortex-A8",
-        32,
-        ("Cortex-A8",),
-        1,
-        ("am335x-boneblack", "beaglebone-black"),
         5,
+        _Hardware("ARMv7-A", "AM335x", "Cortex-A8", 32, 1, ("Cortex-A8",)),
+        _UBOOT,
+        ("am335x-boneblack", "beaglebone-black"),
         ("usb",),
         ("wifi", "hdmi"),
-        "tftp",
-        "u-boot",
-        "tftp-deploy",
     ),
     _TypeSpec(
         "juno-r2",
         "Arm Juno r2 development platform",
-        "ARMv8-A",
-        "Arm Juno",
-        "Cortex-A72",
-        64,
-        ("Cortex-A72", "Cortex-A53"),
-        6,
-        ("juno", "arm-juno-r2"),
         3,
+        _Hardware("ARMv8-A", "Arm Juno", "Cortex-A72", 64, 6, ("Cortex-A72", "Cortex-A53")),
+        _UBOOT,
+        ("juno", "arm-juno-r2"),
         ("usb", "sata", "8gb"),
-        (),
-        "tftp",
-        "u-boot",
-        "tftp-deploy",
     ),
     _TypeSpec(
         "rpi4b",
         "Raspberry Pi 4 Model B",
-        "ARMv8-A",
-        "BCM2711",
-        "Cortex-A72",
-        64,
-        ("Cortex-A72",),
-        4,
-        ("bcm2711-rpi-4-b", "raspberrypi-4"),
         6,
+        _Hardware("ARMv8-A", "BCM2711", "Cortex-A72", 64, 4, ("Cortex-A72",)),
+        _UBOOT,
+        ("bcm2711-rpi-4-b", "raspberrypi-4"),
         ("usb", "hdmi"),
         ("4gb", "8gb"),
-        "tftp",
-        "u-boot",
-        "tftp-deploy",
     ),
     _TypeSpec(
         "x86",
         "Intel NUC x86_64 machines",
-        "x86_64",
-        "x86",
-        "Core i5-8365U",
-        64,
-        (),
         4,
+        _Hardware("x86_64", "x86", "Core i5-8365U", 64, 4, ()),
+        _IPXE,
         ("x86_64", "intel-nuc"),
-        4,
         ("usb", "sata", "8gb"),
-        (),
-        "tftp",
-        "ipxe",
-        "tftp-deploy",
     ),
     _TypeSpec(
         "imx8mq",
         "NXP i.MX8MQ evaluation kit",
-        "ARMv8-A",
-        "i.MX8",
-        "Cortex-A53",
-        64,
-        ("Cortex-A53",),
         4,
+        _Hardware("ARMv8-A", "i.MX8", "Cortex-A53", 64, 4, ("Cortex-A53",)),
+        _FASTBOOT,
         ("imx8mq-evk", "fsl-imx8mq-evk"),
-        4,
         ("usb", "hdmi", "4gb"),
-        (),
-        "fastboot",
-        "u-boot",
-        "fastboot-deploy-action",
     ),
 )
 _RESTRICTED_TYPE = "imx8mq"  # view-restricted to the group secret-project
+_JOB_COUNT_HEALTH_TYPE = "x86"  # health checks every 50 jobs rather than every 24 hours
 
 _TAGS = (
     ("usb", "USB ports wired to the lab hub"),
@@ -194,16 +173,12 @@ _TAGS = (
     ("kvm", "Hardware virtualisation available"),
     ("can-bus", "CAN bus adapter attached"),
 )
+_TAG_IDS = {name: n for n, (name, _) in enumerate(_TAGS, 1)}
 
 _WORKERS = (
     ("lab-worker-01", WorkerState.ONLINE, WorkerHealth.ACTIVE, "Rack A"),
     ("lab-worker-02", WorkerState.ONLINE, WorkerHealth.ACTIVE, "Rack B"),
-    (
-        "lab-worker-03",
-        WorkerState.OFFLINE,
-        WorkerHealth.ACTIVE,
-        "Rack C, powered down for rewiring",
-    ),
+    ("lab-worker-03", WorkerState.OFFLINE, WorkerHealth.ACTIVE, "Rack C, powered down"),
     ("lab-worker-04", WorkerState.ONLINE, WorkerHealth.MAINTENANCE, "Rack D, firmware upgrade"),
 )
 
@@ -236,7 +211,7 @@ _PERMISSION_MODELS = (  # model, verbose name, extra (codename, name) pairs
 )
 
 
-# --- what jobs run ------------------------------------------------------------------------
+# --- what the jobs run --------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
@@ -245,18 +220,19 @@ class _Suite:
     path: str
     cases: tuple[tuple[str, str | None], ...]  # (case name, test set name or None)
     units: str = ""  # non-empty: every case carries a measurement in these units
-    low: int = 0  # integer part range of the measurements
+    low: int = 0  # range of the measurements' integer part
     high: int = 0
 
 
 def _suite(
     name: str, path: str, cases: str, units: str = "", low: int = 0, high: int = 0
 ) -> _Suite:
-    """A suite from a space-separated case list; ``set/case`` puts a case in a test set."""
-    pairs = tuple(
-        (c.partition("/")[2], c.partition("/")[0]) if "/" in c else (c, None) for c in cases.split()
-    )
-    return _Suite(name, path, pairs, units, low, high)
+    """A suite from a space-separated case list, where ``set/case`` puts a case in a test set."""
+    pairs = []
+    for word in cases.split():
+        set_name, _, case = word.rpartition("/")
+        pairs.append((case, set_name or None))
+    return _Suite(name, path, tuple(pairs), units, low, high)
 
 
 _SMOKE = _suite(
@@ -267,8 +243,8 @@ _SMOKE = _suite(
 _BOOT = _suite(
     "kernel-boot",
     "automated/linux/boot/boot.yaml",
-    "login dmesg-warnings dmesg-errors systemd-units rootfs-mounted modules-loaded"
-    " network-up clock-sync kernel-taint console-ready",
+    "login dmesg-warnings dmesg-errors systemd-units rootfs-mounted modules-loaded network-up"
+    " clock-sync kernel-taint console-ready",
 )
 _LTP_SYSCALLS = _suite(
     "ltp-syscalls",
@@ -285,8 +261,8 @@ _KSELFTEST = _suite(
     "kselftest",
     "automated/linux/kselftest/kselftest.yaml",
     "timers/posix_timers timers/nanosleep timers/set-timer-lat timers/inconsistency-check"
-    " net/socket net/reuseport_bpf net/psock_fanout net/msg_zerocopy"
-    " seccomp/seccomp_bpf seccomp/seccomp_benchmark size/get_size futex/futex_wait",
+    " net/socket net/reuseport_bpf net/psock_fanout net/msg_zerocopy seccomp/seccomp_bpf"
+    " seccomp/seccomp_benchmark size/get_size futex/futex_wait",
 )
 _FIO = _suite(
     "fio",
@@ -310,7 +286,7 @@ _LMBENCH = _suite(
 @dataclasses.dataclass(frozen=True)
 class _Plan:
     name: str
-    suites: tuple[_Suite, _Suite]  # the first always runs, the second in some jobs
+    suites: tuple[_Suite, _Suite]  # the first always runs, the second in a quarter of the jobs
     timeout_minutes: int
     run_seconds: tuple[int, int]  # duration range of a complete run
 
@@ -327,6 +303,7 @@ _HEALTH_PLAN = _Plan("health", (_SMOKE, _BOOT), 20, (120, 400))
 _SUBMITTERS = (_ADMIN,) * 2 + (_ALICE,) * 7 + (_BOB,) * 7 + (_CAROL,) * 4
 _RESTRICTED_SUBMITTERS = (_CAROL,) * 4 + (_ADMIN,)
 _PRIORITIES = (("medium", 50),) * 6 + (("low", 0),) * 2 + (("high", 100), (75, 75))
+_QUEUE_HOURS = (None,) * 7 + (2, 4, 8)
 _BRANCHES = ("main", "main", "next", "stable")
 
 _BOOT_FAILURES = (
@@ -351,7 +328,8 @@ _TAIL = (
     + (JobState.SCHEDULED,) * 2
     + (JobState.SUBMITTED,) * 12
 )
-_HOLDING_STATES = {
+_TAIL_HEALTH_CHECK = _TAIL.index(JobState.SCHEDULED)  # created directly in Scheduled
+_HOLDING_STATES = {  # unfinished states that hold a device, and the device's state
     JobState.SCHEDULING: DeviceState.RESERVED,
     JobState.SCHEDULED: DeviceState.RESERVED,
     JobState.RUNNING: DeviceState.RUNNING,
@@ -366,6 +344,25 @@ _RESULT_NAMES = tuple(r.display for r in TestResult)
 _FINISHED = int(JobState.FINISHED)
 
 
+# --- the bulk tables: columns written, in the order of the generated tuples --------------
+
+_JOB_COLUMNS = (
+    "id", "sub_id", "is_public", "submitter_id", "description", "health_check",
+    "requested_device_type_id", "actual_device_id", "submit_time", "start_time", "end_time",
+    "state", "health", "priority", "definition", "original_definition", "multinode_definition",
+    "pipeline_compatibility", "queue_timeout", "failure_comment", "token", "metadata",
+)  # fmt: skip
+_CASE_COLUMNS = (
+    "id", "name", "units", "result", "measurement", "metadata", "suite_id", "test_set_id",
+    "logged",
+)  # fmt: skip
+_LINK_COLUMNS = ("id", "testjob_id", "tag_id")
+_VIEWING_COLUMNS = ("id", "testjob_id", "group_id")
+_LOG_COLUMNS = ("job_id", "content")
+_SUITE_COLUMNS = ("id", "job_id", "name")
+_SET_COLUMNS = ("id", "name", "suite_id")
+
+
 # --- text prepared once ---------------------------------------------------------------------
 
 
@@ -376,34 +373,37 @@ def _dump(data: Any) -> str:
 
 def _actions_text(spec: _TypeSpec, suites: Sequence[_Suite]) -> str:
     image = f"https://images.example.org/{spec.name}"
+    method = spec.method
     artifacts: dict[str, dict[str, Any]] = {
-        "tmpfs": {"images": {"rootfs": {"url": f"{image}/rootfs.ext4.gz", "compression": "gz"}}},
+        "tmpfs": {"images": {"rootfs": {"url": f"{image}/rootfs.ext4.gz"}}},
         "tftp": {
-            "kernel": {"url": f"{image}/Image", "type": "image"},
-            "nfsrootfs": {"url": f"{image}/rootfs.tar.xz", "compression": "xz"},
+            "kernel": {"url": f"{image}/Image"},
+            "nfsrootfs": {"url": f"{image}/rootfs.tar.xz"},
         },
         "fastboot": {"images": {"boot": {"url": f"{image}/boot.img"}}},
     }
-    deploy = {"to": spec.deploy_to, "timeout": {"minutes": 10}, **artifacts[spec.deploy_to]}
-    boot = {"method": spec.boot_method, "prompts": ["root@lava:~#"], "timeout": {"minutes": 5}}
-    if spec.boot_method == "qemu":
-        boot["media"] = "tmpfs"
-    else:
-        boot["commands"] = "nfs"
+    boot = {"method": method.boot, **_BOOT_OPTIONS[method.boot]}
     definitions = [
-        {
-            "repository": "https://github.com/Linaro/test-definitions.git",
-            "from": "git",
-            "path": suite.path,
-            "name": suite.name,
-        }
+        {"repository": "https://git.example.org/test-definitions.git", "from": "git",
+         "path": suite.path, "name": suite.name}
         for suite in suites
+    ]  # fmt: skip
+    actions = [
+        {"deploy": {"to": method.deploy_to, **artifacts[method.deploy_to]}},
+        {"boot": boot},
+        {"test": {"definitions": definitions}},
     ]
-    test = {"definitions": definitions, "timeout": {"minutes": 30}}
-    return _dump({"actions": [{"deploy": deploy}, {"boot": boot}, {"test": test}]})
+    return _dump({"actions": actions})
 
 
-def _metadata_text(definition: str, case: str, result: int, set_name: str | None) -> str:
+def _timeouts_text(job_minutes: int, queue_hours: int | None) -> str:
+    timeouts: dict[str, Any] = {"job": {"minutes": job_minutes}}
+    if queue_hours is not None:
+        timeouts["queue"] = {"hours": queue_hours}
+    return _dump({"timeouts": timeouts})
+
+
+def _case_metadata(definition: str, case: str, result: int, set_name: str | None) -> str:
     data = {"case": case, "definition": definition, "result": _RESULT_NAMES[result]}
     if set_name:
         data["set"] = set_name
@@ -419,14 +419,14 @@ def _job_case_metadata(failure: tuple[str, str] | None) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class _Texts:
-    """Definition fragments and case metadata, each dumped once with PyYAML."""
+    """Definition fragments and test case metadata, each dumped once with PyYAML."""
 
-    actions: dict[tuple[str, str, int], str]
-    timeouts: dict[tuple[int, int | None], str]
+    actions: dict[tuple[str, str, int], str]  # (plan, device type, number of suites)
+    timeouts: dict[tuple[int, int | None], str]  # (job minutes, queue hours)
     visibility: dict[int | None, str]  # viewing group id, or None for personal
     tags: dict[str, str]
-    case_metadata: dict[tuple[str, str], tuple[str, ...]]  # (suite label, case) -> by result
-    job_metadata: dict[tuple[str, str] | None, str]
+    case_metadata: dict[tuple[str, str], tuple[str, ...]]  # (suite, case) -> text by result
+    job_metadata: dict[tuple[str, str] | None, str]  # failure -> metadata of case `job`
 
     @classmethod
     def build(cls) -> _Texts:
@@ -441,9 +441,9 @@ class _Texts:
                 for count in (1, 2)
             },
             timeouts={
-                (plan.timeout_minutes, queue): _timeouts_text(plan.timeout_minutes, queue)
+                (plan.timeout_minutes, hours): _timeouts_text(plan.timeout_minutes, hours)
                 for plan in plans
-                for queue in (None, 2, 4, 8)
+                for hours in _QUEUE_HOURS
             },
             visibility={
                 None: _dump({"visibility": "personal"}),
@@ -453,7 +453,7 @@ class _Texts:
             tags={name: _dump({"tags": [name]}) for name, _ in _TAGS},
             case_metadata={
                 (f"{index}_{suite.name}", case): tuple(
-                    _metadata_text(f"{index}_{suite.name}", case, result, set_name)
+                    _case_metadata(f"{index}_{suite.name}", case, result, set_name)
                     for result in range(len(TestResult))
                 )
                 for suite in suites.values()
@@ -465,13 +465,6 @@ class _Texts:
                 for failure in (None, *_BOOT_FAILURES, *_TEST_FAILURES, _CANCELED)
             },
         )
-
-
-def _timeouts_text(job_minutes: int, queue_hours: int | None) -> str:
-    timeouts: dict[str, Any] = {"job": {"minutes": job_minutes}, "action": {"minutes": 10}}
-    if queue_hours is not None:
-        timeouts["queue"] = {"hours": queue_hours}
-    return _dump({"timeouts": timeouts})
 
 
 # --- inventory rows -----------------------------------------------------------------------
@@ -491,7 +484,11 @@ class _Device:
 
 
 def _build_devices() -> list[_Device]:
-    workers = {name: (state, health) for name, state, health, _ in _WORKERS}
+    available = {
+        name
+        for name, state, health, _ in _WORKERS
+        if state == WorkerState.ONLINE and health == WorkerHealth.ACTIVE
+    }
     devices = []
     for spec in _TYPES:
         for n in range(1, spec.devices + 1):
@@ -499,15 +496,12 @@ def _build_devices() -> list[_Device]:
             worker = _WORKERS[len(devices) % len(_WORKERS)][0]
             health = _DEVICE_HEALTH.get(hostname, DeviceHealth.GOOD)
             variant = (spec.variant_tags[n % len(spec.variant_tags)],) if spec.variant_tags else ()
-            usable = health in (DeviceHealth.GOOD, DeviceHealth.UNKNOWN) and workers[worker] == (
-                WorkerState.ONLINE,
-                WorkerHealth.ACTIVE,
-            )
+            usable = worker in available and health in (DeviceHealth.GOOD, DeviceHealth.UNKNOWN)
             devices.append(_Device(hostname, spec, worker, health, spec.tags + variant, usable))
     return devices
 
 
-def _user_rows() -> dict[Table, list[Row]]:
+def _user_rows() -> dict[Table, list[dict[str, Any]]]:
     joined = EPOCH - dt.timedelta(days=400)
     users = [
         {
@@ -525,27 +519,24 @@ def _user_rows() -> dict[Table, list[Row]]:
         }
         for uid, name, superuser, first, last in _USERS
     ]
-    groups = [{"id": gid, "name": name} for gid, name, _ in _GROUPS]
     members = [(gid, uid) for gid, _, uids in _GROUPS for uid in uids]
-    user_groups = [
-        {"id": n, "user_id": uid, "group_id": gid} for n, (gid, uid) in enumerate(members, 1)
-    ]
     return {
         m.User.__table__: users,
-        m.Group.__table__: groups,
-        m.UserGroup.__table__: user_groups,
+        m.Group.__table__: [{"id": gid, "name": name} for gid, name, _ in _GROUPS],
+        m.UserGroup.__table__: [
+            {"id": n, "user_id": uid, "group_id": gid} for n, (gid, uid) in enumerate(members, 1)
+        ],
     }
 
 
-def _permission_rows() -> dict[Table, list[Row]]:
+def _permission_rows() -> dict[Table, list[dict[str, Any]]]:
     content_types, permissions = [], []
-    view_devicetype = 0
     for ct_id, (model, verbose, extra) in enumerate(_PERMISSION_MODELS, 1):
         content_types.append({"id": ct_id, "app_label": "lava_scheduler_app", "model": model})
-        codenames = [
+        actions = [
             (f"{a}_{model}", f"Can {a} {verbose}") for a in ("add", "change", "delete", "view")
         ]
-        for codename, name in (*codenames, *extra):
+        for codename, name in (*actions, *extra):
             permissions.append(
                 {
                     "id": len(permissions) + 1,
@@ -554,8 +545,7 @@ def _permission_rows() -> dict[Table, list[Row]]:
                     "codename": codename,
                 }
             )
-            if codename == "view_devicetype":
-                view_devicetype = len(permissions)
+    view_devicetype = next(p["id"] for p in permissions if p["codename"] == "view_devicetype")
     restriction = {
         "id": 1,
         "permission_id": view_devicetype,
@@ -569,32 +559,33 @@ def _permission_rows() -> dict[Table, list[Row]]:
     }
 
 
-def _device_type_rows() -> dict[Table, list[Row]]:
+def _device_type_rows() -> dict[Table, list[dict[str, Any]]]:
+    hardware = [s.hardware for s in _TYPES]
     types = [
         {
             "name": s.name,
-            "architecture_id": s.architecture,
-            "processor_id": s.processor,
-            "cpu_model": s.cpu_model,
-            "bits_id": s.bits,
-            "core_count": s.core_count,
+            "architecture_id": s.hardware.architecture,
+            "processor_id": s.hardware.processor,
+            "cpu_model": s.hardware.cpu_model,
+            "bits_id": s.hardware.bits,
+            "core_count": s.hardware.core_count,
             "description": s.description,
-            "health_frequency": 24 if s.name != "x86" else 50,
+            "health_frequency": 50 if s.name == _JOB_COUNT_HEALTH_TYPE else 24,
             "disable_health_check": False,
-            "health_denominator": int(s.name == "x86"),
+            "health_denominator": int(s.name == _JOB_COUNT_HEALTH_TYPE),
             "display": True,
         }
         for s in _TYPES
     ]
-    core_pairs = [(s.name, core) for s in _TYPES for core in s.cores]
+    cores = [(s.name, core) for s in _TYPES for core in s.hardware.cores]
     return {
-        m.Architecture.__table__: [{"name": n} for n in sorted({s.architecture for s in _TYPES})],
-        m.ProcessorFamily.__table__: [{"name": n} for n in sorted({s.processor for s in _TYPES})],
-        m.BitWidth.__table__: [{"width": w} for w in sorted({s.bits for s in _TYPES})],
-        m.Core.__table__: [{"name": n} for n in sorted({c for _, c in core_pairs})],
+        m.Architecture.__table__: [{"name": n} for n in sorted({h.architecture for h in hardware})],
+        m.ProcessorFamily.__table__: [{"name": n} for n in sorted({h.processor for h in hardware})],
+        m.BitWidth.__table__: [{"width": w} for w in sorted({h.bits for h in hardware})],
+        m.Core.__table__: [{"name": n} for n in sorted({c for _, c in cores})],
         m.DeviceType.__table__: types,
         m.DeviceTypeCore.__table__: [
-            {"id": n, "devicetype_id": t, "core_id": c} for n, (t, c) in enumerate(core_pairs, 1)
+            {"id": n, "devicetype_id": t, "core_id": c} for n, (t, c) in enumerate(cores, 1)
         ],
         m.Alias.__table__: [
             {"name": a, "device_type_id": s.name} for s in _TYPES for a in s.aliases
@@ -602,7 +593,9 @@ def _device_type_rows() -> dict[Table, list[Row]]:
     }
 
 
-def _device_rows(devices: Sequence[_Device], rng: random.Random) -> dict[Table, list[Row]]:
+def _device_rows(
+    devices: Sequence[_Device], rng: random.Random
+) -> dict[Table, list[dict[str, Any]]]:
     now = EPOCH + dt.timedelta(days=1)
     workers = [
         {
@@ -617,31 +610,28 @@ def _device_rows(devices: Sequence[_Device], rng: random.Random) -> dict[Table, 
         }
         for name, state, health, about in _WORKERS
     ]
-    tag_ids = {name: n for n, (name, _) in enumerate(_TAGS, 1)}
     owners = {
         "rpi4b": (_ALICE, None),
         "juno-r2": (None, _LAB_TEAM),
         "imx8mq": (None, _SECRET_PROJECT),
     }
-    rows = []
-    for device in devices:
-        owner, group = owners.get(device.spec.name, (None, None))
-        rows.append(
-            {
-                "hostname": device.hostname,
-                "device_type_id": device.spec.name,
-                "device_version": "rev-b" if device.spec.name != "qemu" else None,
-                "physical_owner_id": owner,
-                "physical_group_id": group,
-                "description": f"{device.spec.description} in {device.worker}",
-                "state": int(DeviceState.IDLE),
-                "health": int(device.health),
-                "last_health_report_job_id": None,
-                "worker_host_id": device.worker,
-                "is_synced": False,
-            }
-        )
-    device_tags = [(d.hostname, tag_ids[t]) for d in devices for t in d.tags]
+    rows = [
+        {
+            "hostname": d.hostname,
+            "device_type_id": d.spec.name,
+            "device_version": None if d.spec.name == "qemu" else "rev-b",
+            "physical_owner_id": owners.get(d.spec.name, (None, None))[0],
+            "physical_group_id": owners.get(d.spec.name, (None, None))[1],
+            "description": f"{d.spec.description}, attached to {d.worker}",
+            "state": int(DeviceState.IDLE),
+            "health": int(d.health),
+            "last_health_report_job_id": None,
+            "worker_host_id": d.worker,
+            "is_synced": False,
+        }
+        for d in devices
+    ]
+    device_tags = [(d.hostname, _TAG_IDS[t]) for d in devices for t in d.tags]
     return {
         m.Tag.__table__: [
             {"id": n, "name": name, "description": about}
@@ -655,43 +645,130 @@ def _device_rows(devices: Sequence[_Device], rng: random.Random) -> dict[Table, 
     }
 
 
+# --- binding and writing ------------------------------------------------------------------
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class _Binders:
+    """The columns' bind processors, so that generated values are bound once, by the types."""
+
+    time: Callable[[dt.datetime], Any]
+    decimal: Callable[[Decimal], Any]
+    json: Callable[[dict[str, Any]], Any]
+    true: Any
+    false: Any
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> _Binders:
+        """The processors SQLAlchemy would apply for ``dialect``."""
+
+        def processor(column: Column[Any]) -> Callable[[Any], Any]:
+            return column.type.dialect_impl(dialect).bind_processor(dialect) or _unchanged
+
+        job = m.TestJob.__table__.c
+        boolean = processor(job.is_public)
+        return cls(
+            time=processor(job.submit_time),
+            decimal=processor(m.TestCase.__table__.c.measurement),
+            json=processor(job.metadata),
+            true=boolean(True),
+            false=boolean(False),
+        )
+
+    @classmethod
+    def unchanged(cls) -> _Binders:
+        """Values left as they are, for writing through Core inserts that bind them."""
+        return cls(_unchanged, _unchanged, _unchanged, True, False)
+
+
+class _Writer:
+    """Writes tuples of generated values: COPY with asyncpg, executemany with a ``qmark``
+    driver (SQLite), plain Core inserts otherwise."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        dialect = conn.dialect
+        self.conn = conn
+        self.copy = dialect.driver == "asyncpg"
+        self.raw = not self.copy and dialect.paramstyle == "qmark"
+        self.binders = (
+            _Binders.for_dialect(dialect) if self.copy or self.raw else _Binders.unchanged()
+        )
+        self._statements: dict[str, str] = {}
+
+    async def write(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert ``rows``, whose values follow ``columns``."""
+        if not rows:
+            return
+        if self.copy:
+            raw = await self.conn.get_raw_connection()
+            await raw.driver_connection.copy_records_to_table(
+                table.name, records=rows, columns=columns
+            )
+            return
+        for start in range(0, len(rows), BATCH_ROWS):
+            batch = rows[start : start + BATCH_ROWS]
+            if self.raw:
+                await self.conn.exec_driver_sql(self._statement(table, columns), batch)
+            else:
+                await self.conn.execute(insert(table), [dict(zip(columns, row)) for row in batch])
+
+    def _statement(self, table: Table, columns: tuple[str, ...]) -> str:
+        if table.name not in self._statements:
+            compiled = insert(table).compile(dialect=self.conn.dialect, column_keys=list(columns))
+            if tuple(compiled.positiontup or ()) != columns:
+                raise RuntimeError(f"{table.name}: columns {columns} are not in table order")
+            self._statements[table.name] = str(compiled)
+        return self._statements[table.name]
+
+
 # --- jobs, results and logs ---------------------------------------------------------------
+
+Values = tuple[Any, ...]
 
 
 @dataclasses.dataclass
 class _Rows:
-    """The rows of one chunk of jobs, in foreign-key order."""
+    """The rows of one chunk of jobs."""
 
-    jobs: list[Row] = dataclasses.field(default_factory=list)
-    job_tags: list[Row] = dataclasses.field(default_factory=list)
-    viewing_groups: list[Row] = dataclasses.field(default_factory=list)
-    logs: list[Row] = dataclasses.field(default_factory=list)
-    suites: list[Row] = dataclasses.field(default_factory=list)
-    sets: list[Row] = dataclasses.field(default_factory=list)
-    cases: list[Row] = dataclasses.field(default_factory=list)
+    jobs: list[Values] = dataclasses.field(default_factory=list)
+    job_tags: list[Values] = dataclasses.field(default_factory=list)
+    viewing_groups: list[Values] = dataclasses.field(default_factory=list)
+    logs: list[Values] = dataclasses.field(default_factory=list)
+    suites: list[Values] = dataclasses.field(default_factory=list)
+    sets: list[Values] = dataclasses.field(default_factory=list)
+    cases: list[Values] = dataclasses.field(default_factory=list)
 
-    def tables(self) -> Iterator[tuple[Table, list[Row]]]:
-        """Each table with its rows, parents first."""
-        yield m.TestJob.__table__, self.jobs
-        yield m.TestJobTag.__table__, self.job_tags
-        yield m.TestJobViewingGroup.__table__, self.viewing_groups
-        yield m.JobLog.__table__, self.logs
-        yield m.TestSuite.__table__, self.suites
-        yield m.TestSet.__table__, self.sets
-        yield m.TestCase.__table__, self.cases
+    def tables(self) -> Iterator[tuple[Table, tuple[str, ...], list[Values]]]:
+        """Each table with its columns and rows, parents first."""
+        yield m.TestJob.__table__, _JOB_COLUMNS, self.jobs
+        yield m.TestJobTag.__table__, _LINK_COLUMNS, self.job_tags
+        yield m.TestJobViewingGroup.__table__, _VIEWING_COLUMNS, self.viewing_groups
+        yield m.JobLog.__table__, _LOG_COLUMNS, self.logs
+        yield m.TestSuite.__table__, _SUITE_COLUMNS, self.suites
+        yield m.TestSet.__table__, _SET_COLUMNS, self.sets
+        yield m.TestCase.__table__, _CASE_COLUMNS, self.cases
 
 
 @dataclasses.dataclass
 class _Job:
-    """The facts about one job that its results and log are made from."""
+    """The facts about one job that its row, results and log are made from."""
 
     id: int
-    state: int
+    state: JobState
+    health: JobHealth
     stage: int
+    health_check: bool
     spec: _TypeSpec
     plan: _Plan
     suites: int
     device: _Device | None
+    submit: float = 0.0
     start: float | None = None
     end: float | None = None
     failure: tuple[str, str] | None = None
@@ -701,31 +778,22 @@ def _at(seconds: float) -> dt.datetime:
     return EPOCH + dt.timedelta(seconds=seconds)
 
 
-def _decimal(rng: random.Random, low: int, high: int, places: int) -> Decimal:
-    whole = rng.randrange(low, high + 1)
-    fraction = rng.randrange(10**places)
-    return Decimal(f"{whole}.{fraction:0{places}d}")
-
-
 class _LabBuilder:
-    """Makes the rows of the lab, consuming one random stream in a fixed order."""
+    """Makes the rows of the lab, drawing from one random stream in a fixed order."""
 
-    def __init__(self, rng: random.Random, jobs: int, logs: int) -> None:
+    def __init__(self, rng: random.Random, jobs: int, logs: int, binders: _Binders) -> None:
         self.rng = rng
-        self.jobs = jobs
+        self.bind = binders
         self.first_logged = jobs - logs + 1
         self.first_tail = jobs - len(_TAIL) + 1
         self.texts = _Texts.build()
         self.devices = _build_devices()
         self.type_choices = tuple(d.spec for d in self.devices)
         self.by_type = {s.name: [d for d in self.devices if d.spec is s] for s in _TYPES}
-        self.tag_ids = {name: n for n, (name, _) in enumerate(_TAGS, 1)}
         self.suite_id = self.set_id = self.case_id = self.tag_row = self.group_row = 0
         self.logs = 0
 
-    # inventory
-
-    def inventory(self) -> dict[Table, list[Row]]:
+    def inventory(self) -> dict[Table, list[dict[str, Any]]]:
         """Every inventory row, parents first."""
         return {
             **_user_rows(),
@@ -734,22 +802,36 @@ class _LabBuilder:
             **_permission_rows(),
         }
 
-    # jobs
-
     def chunk(self, first: int, last: int) -> _Rows:
         """The rows of jobs ``first`` to ``last`` (inclusive) and of their results and logs."""
         rows = _Rows()
         for job_id in range(first, last + 1):
-            self._job(job_id, rows)
+            job = self._plan_job(job_id)
+            self._schedule(job)
+            rows.jobs.append(self._job_row(job, rows))
+            if job.stage == _NOT_RUN:
+                continue
+            first_case, first_suite, first_set = len(rows.cases), len(rows.suites), len(rows.sets)
+            self._results(job, rows)
+            if job_id >= self.first_logged:
+                content = self._log(
+                    job, rows.cases[first_case:], rows.suites[first_suite:], rows.sets[first_set:]
+                )
+                rows.logs.append((job_id, content))
+                self.logs += 1
         return rows
 
-    def _job(self, job_id: int, rows: _Rows) -> None:
+    # one job
+
+    def _plan_job(self, job_id: int) -> _Job:
         rng = self.rng
-        state = _TAIL[job_id - self.first_tail] if job_id >= self.first_tail else JobState.FINISHED
+        tail = job_id - self.first_tail
+        state = _TAIL[tail] if tail >= 0 else JobState.FINISHED
         health, stage = self._outcome(state)
-        health_check = (
-            state == JobState.SCHEDULED and job_id == self.first_tail + _TAIL.index(state)
-        ) or (state == JobState.FINISHED and rng.random() < 0.05)
+        if state == JobState.FINISHED:
+            health_check = rng.random() < 0.05
+        else:
+            health_check = tail == _TAIL_HEALTH_CHECK
         device = self._holding_device() if state in _HOLDING_STATES else None
         spec = (
             device.spec if device else self.type_choices[int(rng.random() * len(self.type_choices))]
@@ -759,26 +841,8 @@ class _LabBuilder:
         plan = (
             _HEALTH_PLAN if health_check else _PLAN_CHOICES[int(rng.random() * len(_PLAN_CHOICES))]
         )
-        job = _Job(job_id, int(state), stage, spec, plan, 1 + (rng.random() < 0.25), device)
-        submit = (job_id + rng.random()) * SUBMIT_INTERVAL
-        self._schedule(job, submit, state)
-        rows.jobs.append(self._job_row(job, health, health_check, submit, rows))
-        if stage != _NOT_RUN:
-            first_case, first_suite, first_set = len(rows.cases), len(rows.suites), len(rows.sets)
-            self._results(job, rows)
-            if job_id >= self.first_logged:
-                rows.logs.append(
-                    {
-                        "job_id": job_id,
-                        "content": self._log(
-                            job,
-                            rows.cases[first_case:],
-                            rows.suites[first_suite:],
-                            rows.sets[first_set:],
-                        ),
-                    }
-                )
-                self.logs += 1
+        suites = 2 if rng.random() < 0.25 else 1
+        return _Job(job_id, state, health, stage, health_check, spec, plan, suites, device)
 
     def _outcome(self, state: JobState) -> tuple[JobHealth, int]:
         if state != JobState.FINISHED:
@@ -792,34 +856,32 @@ class _LabBuilder:
         return JobHealth.CANCELED, _STOPPED if r < 0.975 else _NOT_RUN
 
     def _holding_device(self) -> _Device:
-        """A usable device that has no unfinished job yet (only the newest jobs hold one)."""
+        """A usable device without an unfinished job (only the newest jobs hold one)."""
         free = [d for d in self.devices if d.usable and d.state == DeviceState.IDLE]
         return free[int(self.rng.random() * len(free))]
 
-    def _schedule(self, job: _Job, submit: float, state: JobState) -> None:
-        """Set the job's start and end, keeping each device to one job at a time."""
+    def _schedule(self, job: _Job) -> None:
+        """Set the job's times, running each device's jobs one after the other."""
         rng, device = self.rng, job.device
-        if state in _HOLDING_STATES:
-            device.state = _HOLDING_STATES[state]
+        job.submit = (job.id + rng.random()) * SUBMIT_INTERVAL
+        if device is not None and job.state in _HOLDING_STATES:
+            device.state = _HOLDING_STATES[job.state]
         if job.stage == _NOT_RUN:
-            if state == JobState.FINISHED:  # canceled while queued: start = end
-                job.start = job.end = submit + 60 + rng.random() * 3540
+            if job.state == JobState.FINISHED:  # canceled while queued: start = end
+                job.start = job.end = job.submit + 60 + rng.random() * 3540
             return
-        job.start = max(submit + 5 + rng.random() * 115, device.free_at + 5)
-        if job.stage == _RUNNING:
-            return
-        low, high = job.plan.run_seconds
-        length = low + rng.random() * (high - low)
-        job.end = job.start + (length if job.stage == _COMPLETE else length * 0.5)
-        device.free_at = job.end
+        job.start = max(job.submit + 5 + rng.random() * 115, device.free_at + 5)
+        if job.stage != _RUNNING:
+            low, high = job.plan.run_seconds
+            length = low + rng.random() * (high - low)
+            job.end = job.start + (length if job.stage == _COMPLETE else length / 2)
+            device.free_at = job.end
 
-    def _job_row(
-        self, job: _Job, health: JobHealth, health_check: bool, submit: float, rows: _Rows
-    ) -> Row:
-        rng, spec = self.rng, job.spec
-        if health_check:
-            submitter, group, public = _HEALTH, None, True
-            name, priority = f"{spec.name}-health", ("medium", 50)
+    def _job_row(self, job: _Job, rows: _Rows) -> Values:
+        rng, bind, spec = self.rng, self.bind, job.spec
+        if job.health_check:
+            submitter, public, group = _HEALTH, True, None
+            name, priority, metadata, tag = f"{spec.name}-health", ("medium", 50), {}, None
         else:
             pool = _RESTRICTED_SUBMITTERS if spec.name == _RESTRICTED_TYPE else _SUBMITTERS
             submitter = pool[int(rng.random() * len(pool))]
@@ -827,70 +889,40 @@ class _LabBuilder:
             group = None if public else self._viewing_group(submitter)
             name = f"{job.plan.name}-{spec.name}"
             priority = _PRIORITIES[int(rng.random() * len(_PRIORITIES))]
-        queue = (None, None, None, None, 2, 4, 8, None, None, None)[int(rng.random() * 10)]
-        metadata = (
-            {}
-            if health_check or rng.random() >= 0.4
-            else {
-                "branch": _BRANCHES[int(rng.random() * len(_BRANCHES))],
-                "build": str(1000 + job.id // 40),
-            }
-        )
-        tag = None
-        if job.device and not health_check and rng.random() < 0.15:
-            tag = job.device.tags[int(rng.random() * len(job.device.tags))]
+            metadata = self._metadata(job.id)
+            tag = self._tag(job)
+        queue = _QUEUE_HOURS[int(rng.random() * len(_QUEUE_HOURS))]
+        if tag is not None:
             self.tag_row += 1
-            rows.job_tags.append(
-                {"id": self.tag_row, "testjob_id": job.id, "tag_id": self.tag_ids[tag]}
-            )
+            rows.job_tags.append((self.tag_row, job.id, _TAG_IDS[tag]))
         if group is not None:
             self.group_row += 1
-            rows.viewing_groups.append(
-                {"id": self.group_row, "testjob_id": job.id, "group_id": group}
-            )
-        if health_check and job.device and job.state == _FINISHED:
+            rows.viewing_groups.append((self.group_row, job.id, group))
+        if job.health_check and job.state == JobState.FINISHED:
             job.device.last_health_report = job.id
-        definition = "".join(
-            (
-                self.texts.actions[job.plan.name, spec.name, job.suites],
-                f"device_type: {spec.name}\njob_name: {name}\n",
-                f"metadata:\n  branch: {metadata['branch']}\n  build: '{metadata['build']}'\n"
-                if metadata
-                else "",
-                f"priority: {priority[0]}\n",
-                self.texts.tags[tag] if tag else "",
-                self.texts.timeouts[job.plan.timeout_minutes, queue],
-                "visibility: public\n" if public else self.texts.visibility[group],
-            )
-        )
+        definition = "".join((
+            self.texts.actions[job.plan.name, spec.name, job.suites],
+            f"device_type: {spec.name}\njob_name: {name}\n",
+            f"metadata:\n  branch: {metadata['branch']}\n  build: '{metadata['build']}'\n"
+            if metadata
+            else "",
+            f"priority: {priority[0]}\n",
+            self.texts.tags[tag] if tag else "",
+            self.texts.timeouts[job.plan.timeout_minutes, queue],
+            "visibility: public\n" if public else self.texts.visibility[group],
+        ))  # fmt: skip
         job.failure = self._failure(job)
-        return {
-            "id": job.id,
-            "sub_id": "",
-            "is_public": public,
-            "target_group": None,
-            "submitter_id": submitter,
-            "description": name,
-            "health_check": health_check,
-            "requested_device_type_id": spec.name,
-            "requested_device_id": None,
-            "requested_worker_id": None,
-            "actual_device_id": job.device.hostname if job.device else None,
-            "submit_time": _at(submit),
-            "start_time": None if job.start is None else _at(job.start),
-            "end_time": None if job.end is None else _at(job.end),
-            "state": job.state,
-            "health": int(health),
-            "priority": priority[1],
-            "definition": definition,
-            "original_definition": definition,
-            "multinode_definition": "",
-            "pipeline_compatibility": 0,
-            "queue_timeout": None if queue is None else queue * 3600,
-            "failure_comment": job.failure[1] if job.failure and job.stage != _STOPPED else None,
-            "token": f"{rng.getrandbits(128):032x}",
-            "metadata": metadata,
-        }
+        return (
+            job.id, "", bind.true if public else bind.false, submitter, name,
+            bind.true if job.health_check else bind.false, spec.name,
+            job.device.hostname if job.device else None, bind.time(_at(job.submit)),
+            None if job.start is None else bind.time(_at(job.start)),
+            None if job.end is None else bind.time(_at(job.end)),
+            int(job.state), int(job.health), priority[1], definition, definition, "", 0,
+            None if queue is None else queue * 3600,
+            job.failure[1] if job.failure and job.stage != _STOPPED else None,
+            f"{rng.getrandbits(128):032x}", bind.json(metadata),
+        )  # fmt: skip
 
     def _viewing_group(self, submitter: int) -> int | None:
         """The group a private job is shared with, or None for a personal job."""
@@ -899,6 +931,21 @@ class _LabBuilder:
         if submitter in (_ALICE, _BOB):
             return _LAB_TEAM
         return _SECRET_PROJECT if submitter == _CAROL else None
+
+    def _metadata(self, job_id: int) -> dict[str, str]:
+        rng = self.rng
+        if rng.random() >= 0.4:
+            return {}
+        return {
+            "branch": _BRANCHES[int(rng.random() * len(_BRANCHES))],
+            "build": str(1000 + job_id // 40),
+        }
+
+    def _tag(self, job: _Job) -> str | None:
+        """A tag some jobs require: one their device carries."""
+        if job.device is None or self.rng.random() >= 0.15:
+            return None
+        return job.device.tags[int(self.rng.random() * len(job.device.tags))]
 
     def _failure(self, job: _Job) -> tuple[str, str] | None:
         if job.stage == _BOOT_FAILED:
@@ -910,41 +957,26 @@ class _LabBuilder:
     # results
 
     def _results(self, job: _Job, rows: _Rows) -> None:
-        logged = _at(job.start if job.end is None else job.end)
+        logged = self.bind.time(_at(job.start if job.end is None else job.end))
         lava = self._suite_row(rows, job.id, "lava")
         boot_failed = job.stage == _BOOT_FAILED
-        self._lava_case(rows, lava, "validate", _PASS, 1, 90, logged)
-        self._lava_case(rows, lava, job.spec.deploy_case, _PASS, 500, 12000, logged)
-        self._lava_case(
-            rows, lava, "auto-login-action", _FAIL if boot_failed else _PASS, 1000, 9000, logged
-        )
+        self._lava_case(rows, lava, "validate", _PASS, (1, 90), logged)
+        self._lava_case(rows, lava, job.spec.method.deploy_case, _PASS, (500, 12000), logged)
+        boot_result = _FAIL if boot_failed else _PASS
+        self._lava_case(rows, lava, "auto-login-action", boot_result, (1000, 9000), logged)
         if not boot_failed:
             for index in range(job.suites):
-                partial = (
-                    job.stage in (_TEST_FAILED, _STOPPED, _RUNNING) and index == job.suites - 1
-                )
-                self._test_suite(rows, job.id, index, job.plan.suites[index], partial, logged)
-        if job.state == _FINISHED:
+                cut_short = job.stage != _COMPLETE and index == job.suites - 1
+                self._test_suite(rows, job.id, index, job.plan.suites[index], cut_short, logged)
+        if job.state == JobState.FINISHED:
             self.case_id += 1
-            rows.cases.append(
-                {
-                    "id": self.case_id,
-                    "name": "job",
-                    "units": "",
-                    "result": _PASS if job.failure is None else _FAIL,
-                    "measurement": None,
-                    "metadata": self.texts.job_metadata[job.failure],
-                    "suite_id": lava,
-                    "start_log_line": None,
-                    "end_log_line": None,
-                    "test_set_id": None,
-                    "logged": logged,
-                }
-            )
+            result = _PASS if job.failure is None else _FAIL
+            metadata = self.texts.job_metadata[job.failure]
+            rows.cases.append((self.case_id, "job", "", result, None, metadata, lava, None, logged))
 
     def _suite_row(self, rows: _Rows, job_id: int, name: str) -> int:
         self.suite_id += 1
-        rows.suites.append({"id": self.suite_id, "job_id": job_id, "name": name})
+        rows.suites.append((self.suite_id, job_id, name))
         return self.suite_id
 
     def _lava_case(
@@ -953,45 +985,27 @@ class _LabBuilder:
         suite_id: int,
         name: str,
         result: int,
-        low: int,
-        high: int,
-        logged: dt.datetime,
+        hundredths: tuple[int, int],
+        logged: Any,
     ) -> None:
-        """A dispatcher action result; its duration (hundredths of a second) is the measurement."""
-        hundredths = self.rng.randrange(low, high)
-        duration = f"{hundredths // 100}.{hundredths % 100:02d}"
+        """A dispatcher action's result, measured by its duration in seconds."""
+        value = self.rng.randrange(*hundredths)
+        duration = f"{value // 100}.{value % 100:02d}"
+        metadata = f"case: {name}\ndefinition: lava\nduration: '{duration}'\nresult: {_RESULT_NAMES[result]}\n"
         self.case_id += 1
+        measurement = self.bind.decimal(Decimal(duration))
         rows.cases.append(
-            {
-                "id": self.case_id,
-                "name": name,
-                "units": "seconds",
-                "result": result,
-                "measurement": Decimal(duration),
-                "metadata": f"case: {name}\ndefinition: lava\nduration: '{duration}'\n"
-                f"result: {_RESULT_NAMES[result]}\n",
-                "suite_id": suite_id,
-                "start_log_line": None,
-                "end_log_line": None,
-                "test_set_id": None,
-                "logged": logged,
-            }
+            (self.case_id, name, "seconds", result, measurement, metadata, suite_id, None, logged)
         )
 
     def _test_suite(
-        self,
-        rows: _Rows,
-        job_id: int,
-        index: int,
-        suite: _Suite,
-        partial: bool,
-        logged: dt.datetime,
+        self, rows: _Rows, job_id: int, index: int, suite: _Suite, cut_short: bool, logged: Any
     ) -> None:
-        rng = self.rng
+        rng, bind_decimal, units = self.rng, self.bind.decimal, suite.units
         label = f"{index}_{suite.name}"
         suite_id = self._suite_row(rows, job_id, label)
         count = min(len(suite.cases), 3 + int(rng.random() * 10))
-        if partial:
+        if cut_short:
             count = 1 + count // 2
         sets: dict[str, int] = {}
         metadata = self.texts.case_metadata
@@ -999,65 +1013,75 @@ class _LabBuilder:
             r = rng.random()
             result = _PASS if r < 0.85 else _FAIL if r < 0.93 else _SKIP if r < 0.98 else _UNKNOWN
             set_id = self._set_id(rows, sets, suite_id, set_name) if set_name else None
-            self.case_id += 1
-            if suite.units:
-                value = _decimal(rng, suite.low, suite.high, 2 + position % 3)
+            if units:
+                value = self._measurement(suite.low, suite.high, 2 + position % 3)
+                measurement = bind_decimal(Decimal(value))
                 case_text = (
                     f"case: {name}\ndefinition: {label}\nmeasurement: '{value}'\n"
-                    f"result: {_RESULT_NAMES[result]}\nunits: {suite.units}\n"
+                    f"result: {_RESULT_NAMES[result]}\nunits: {units}\n"
                 )
             else:
-                value, case_text = None, metadata[label, name][result]
+                measurement, case_text = None, metadata[label, name][result]
+            self.case_id += 1
             rows.cases.append(
-                {
-                    "id": self.case_id,
-                    "name": name,
-                    "units": suite.units,
-                    "result": result,
-                    "measurement": value,
-                    "metadata": case_text,
-                    "suite_id": suite_id,
-                    "start_log_line": None,
-                    "end_log_line": None,
-                    "test_set_id": set_id,
-                    "logged": logged,
-                }
+                (
+                    self.case_id,
+                    name,
+                    units,
+                    result,
+                    measurement,
+                    case_text,
+                    suite_id,
+                    set_id,
+                    logged,
+                )
             )
+
+    def _measurement(self, low: int, high: int, places: int) -> str:
+        whole = low + int(self.rng.random() * (high - low + 1))
+        fraction = int(self.rng.random() * 10**places)
+        return f"{whole}.{fraction:0{places}d}"
 
     def _set_id(self, rows: _Rows, sets: dict[str, int], suite_id: int, name: str) -> int:
         if name not in sets:
             self.set_id += 1
             sets[name] = self.set_id
-            rows.sets.append({"id": self.set_id, "name": name, "suite_id": suite_id})
+            rows.sets.append((self.set_id, name, suite_id))
         return sets[name]
 
     # logs
 
-    def _log(self, job: _Job, cases: list[Row], suites: list[Row], sets: list[Row]) -> str:
+    def _log(self, job: _Job, cases: list[Values], suites: list[Values], sets: list[Values]) -> str:
         """The job's output.yaml: one flow mapping per line, scalars double-quoted."""
-        suite_names = {s["id"]: s["name"] for s in suites}
-        set_names = {s["id"]: s["name"] for s in sets}
+        suite_names = {suite_id: name for suite_id, _, name in suites}
+        set_names = {set_id: name for set_id, name, _ in sets}
         entries = [
             ("info", f'"lava-dispatcher, installed at version: {DISPATCHER_VERSION}"'),
             ("info", f'"Start time: {_at(job.start).isoformat(" ")} (UTC)"'),
         ]
         current = None
-        for case in cases:
-            definition = suite_names[case["suite_id"]]
-            if definition == "lava" and case["name"] != "job":
-                entries.append(("info", f'"start: {case["name"]}"'))
+        for _, name, units, result, measurement, _, suite_id, set_id, _ in cases:
+            definition = suite_names[suite_id]
+            if definition == "lava" and name != "job":
+                entries.append(("info", f'"start: {name}"'))
             elif definition not in (current, "lava"):
                 entries.append(("info", f'"start: lava-test-shell {definition}"'))
-            if case["name"] == "auto-login-action":
+            if name == "auto-login-action":
                 entries.append(("target", '"Linux version 6.1.0-demo (build@lava) #1 SMP"'))
             current = definition
-            set_name = set_names.get(case["test_set_id"])
-            entries.append(("results", _results_message(definition, case, set_name, job.failure)))
-        if job.state == _FINISHED:
+            fields = _results_fields(
+                definition, name, result, measurement, units, set_names.get(set_id)
+            )
+            if name == "job" and job.failure is not None:
+                fields.insert(2, f'"error_msg": {json.dumps(job.failure[1])}')
+                fields.insert(3, f'"error_type": "{job.failure[0]}"')
+            entries.append(("results", "{" + ", ".join(fields) + "}"))
+        if job.state == JobState.FINISHED:
+            failure = job.failure
             entries.append(
                 ("info", '"Job finished correctly"')
-                if job.failure is None
-                else ("error", json.dumps(job.failure[1]))
+                if failure is None
+                else ("error", json.dumps(failure[1]))
             )
         end = job.end if job.end is not None else job.start + 30 * len(entries)
         step = (end - job.start) / max(1, len(entries) - 1)
@@ -1071,35 +1095,29 @@ def _log_time(seconds: float) -> str:
     return _at(seconds).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
-def _results_message(
-    definition: str, case: Row, set_name: str | None, failure: tuple[str, str] | None
-) -> str:
-    """A `results` log message: the mapping the case's metadata was dumped from, as JSON."""
-    name, measurement = case["name"], case["measurement"]
-    parts = [f'"case": "{name}"', f'"definition": "{definition}"']
-    if definition == "lava" and measurement is not None:
-        parts.append(f'"duration": "{measurement}"')
-    if name == "job" and definition == "lava" and failure is not None:
-        parts.append(f'"error_msg": {json.dumps(failure[1])}, "error_type": "{failure[0]}"')
-    if definition != "lava" and measurement is not None:
-        parts.append(f'"measurement": "{measurement}"')
-    parts.append(f'"result": "{_RESULT_NAMES[case["result"]]}"')
+def _results_fields(
+    definition: str, case: str, result: int, measurement: Any, units: str, set_name: str | None
+) -> list[str]:
+    """The `results` log line of a case: the mapping its metadata was dumped from, as JSON."""
+    fields = [f'"case": "{case}"', f'"definition": "{definition}"']
+    if measurement is not None:
+        key = "duration" if definition == "lava" else "measurement"
+        fields.append(f'"{key}": "{measurement}"')
+    fields.append(f'"result": "{_RESULT_NAMES[result]}"')
     if set_name:
-        parts.append(f'"set": "{set_name}"')
-    if definition != "lava" and case["units"]:
-        parts.append(f'"units": "{case["units"]}"')
-    return "{" + ", ".join(parts) + "}"
+        fields.append(f'"set": "{set_name}"')
+    if units and definition != "lava":
+        fields.append(f'"units": "{units}"')
+    return fields
 
 
-# --- writing ------------------------------------------------------------------------------
-
+# --- the whole lab --------------------------------------------------------------------------
 
 _MUST_BE_EMPTY = (
     (m.TestJob, "jobs"),
     (m.User, "users"),
     (m.DeviceType, "device types"),
     (m.Worker, "workers"),
-    (m.Tag, "tags"),
 )
 
 
@@ -1108,14 +1126,8 @@ async def _refuse_filled(conn: AsyncConnection) -> None:
         key = next(iter(model.__table__.primary_key.columns))
         if (await conn.execute(select(key).limit(1))).first() is not None:
             raise ValueError(
-                f"the database already has {label}: the demo lab needs an empty, migrated database"
+                f"the database already has {label}: a demo lab needs an empty, migrated database"
             )
-
-
-async def _insert(conn: AsyncConnection, table: Table, rows: list[Row]) -> None:
-    statement = insert(table)
-    for start in range(0, len(rows), BATCH_ROWS):
-        await conn.execute(statement, rows[start : start + BATCH_ROWS])
 
 
 async def _update_devices(conn: AsyncConnection, devices: Sequence[_Device]) -> None:
@@ -1154,24 +1166,24 @@ async def generate_demo(
 ) -> DemoSummary:
     """Fill an empty, migrated database with a deterministic demo lab of `jobs` jobs.
 
-    Only the newest ``logs`` jobs (default: up to 10,000) that ran get a job log.
-    ``progress(done, total)`` is called after each chunk of jobs is written. Raises
-    ValueError if the database already has jobs (or users, device types, workers, tags).
+    Only the newest ``logs`` jobs (default: up to 10,000) get a job log, if they ran.
+    ``progress(done, total)`` is called each time a chunk of jobs has been written. Raises
+    ValueError if the database already has jobs (or users, device types or workers).
     """
     if jobs < 0 or (logs is not None and logs < 0):
         raise ValueError("the numbers of jobs and logs must not be negative")
-    builder = _LabBuilder(
-        random.Random(seed), jobs, min(jobs, DEFAULT_LOGS if logs is None else logs)
-    )
+    logs = min(jobs, DEFAULT_LOGS if logs is None else logs)
     postgresql = engine.dialect.name == "postgresql"
     async with engine.begin() as conn:
         await _refuse_filled(conn)
+        writer = _Writer(conn)
+        builder = _LabBuilder(random.Random(seed), jobs, logs, writer.binders)
         for table, rows in builder.inventory().items():
-            await _insert(conn, table, rows)
+            await conn.execute(insert(table), rows)
         for first in range(1, jobs + 1, CHUNK_JOBS):
             last = min(jobs, first + CHUNK_JOBS - 1)
-            for table, rows in builder.chunk(first, last).tables():
-                await _insert(conn, table, rows)
+            for table, columns, rows in builder.chunk(first, last).tables():
+                await writer.write(table, columns, rows)
             if progress is not None:
                 progress(last, jobs)
         await _update_devices(conn, builder.devices)
@@ -1193,28 +1205,28 @@ async def generate_demo(
 
 
 def text_progress(stream: TextIO | None = None) -> Callable[[int, int], None]:
-    """A progress printer for `generate_demo` that rewrites one line on ``stream`` (stderr).
+    """A `generate_demo` progress printer rewriting one line on ``stream`` (default: stderr).
 
-    It prints at most ten times a second, and always the final state, followed by a newline.
+    It prints at most ten times a second, always prints the final state, and ends the line
+    there.
     """
     out = sys.stderr if stream is None else stream
     shown_at = -1.0
-    done_printing = False
+    ended = False
 
     def show(done: int, total: int) -> None:
-        nonlocal shown_at, done_printing
+        nonlocal shown_at, ended
         now = time.monotonic()
         finished = done >= total
-        if done_printing or (not finished and now - shown_at < 0.1):
+        if ended or (not finished and now - shown_at < 0.1):
             return
         shown_at = now
         fraction = done / total if total else 1.0
-        filled = int(20 * fraction)
-        bar = "#" * filled + "-" * (20 - filled)
-        out.write(f"\rjobs {done:>{len(str(total))}}/{total} [{bar}] {fraction:.0%}")
+        bar = "#" * int(20 * fraction)
+        out.write(f"\rjobs {done:>{len(str(total))}}/{total} [{bar:-<20}] {fraction:.0%}")
         if finished:
             out.write("\n")
-            done_printing = True
+            ended = True
         out.flush()
 
     return show

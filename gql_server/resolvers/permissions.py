@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, true, union_all
 
 from gql_server.db.models import (
     Device,
@@ -48,34 +48,38 @@ def _hidden(rows: list[Any], viewer: Viewer, restricting: str, grants: set[str])
     return restricted - granted if not viewer.has_global(restricting) else set()
 
 
+def _grants_statement() -> Any:
+    """Every per-object group grant, tagged with the kind of object it is on (one query)."""
+
+    def grants_of(kind: str, model: Any, object_column: Any) -> Any:
+        return select(
+            literal(kind).label("kind"),
+            object_column.label("name"),
+            model.group_id,
+            Permission.codename,
+        ).join(Permission, Permission.id == model.permission_id)
+
+    return union_all(
+        grants_of("devicetype", GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id),
+        grants_of("device", GroupDevicePermission, GroupDevicePermission.device_id),
+        grants_of("worker", GroupWorkerPermission, GroupWorkerPermission.worker_id),
+    )
+
+
 async def _compute_hidden(ctx: RequestContext) -> HiddenInventory:
     viewer = ctx.viewer
     if viewer.is_superuser:
         return HiddenInventory()
-
-    def grants_of(model: Any, object_column: Any) -> Any:
-        return select(object_column, model.group_id, Permission.codename).join(
-            Permission, Permission.id == model.permission_id
-        )
-
+    rows: dict[str, list[Any]] = {"devicetype": [], "device": [], "worker": []}
     async with ctx.db() as session:
-        type_rows = list(
-            await session.execute(
-                grants_of(GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id)
-            )
-        )
-        device_rows = list(
-            await session.execute(grants_of(GroupDevicePermission, GroupDevicePermission.device_id))
-        )
-        worker_rows = list(
-            await session.execute(grants_of(GroupWorkerPermission, GroupWorkerPermission.worker_id))
-        )
-        hidden_types = _hidden(type_rows, viewer, "view_devicetype", DEVICE_TYPE_GRANTS)
-        hidden_devices = _hidden(device_rows, viewer, "view_device", DEVICE_GRANTS)
+        for kind, name, group, codename in await session.execute(_grants_statement()):
+            rows[kind].append((name, group, codename))
+        hidden_types = _hidden(rows["devicetype"], viewer, "view_devicetype", DEVICE_TYPE_GRANTS)
+        hidden_devices = _hidden(rows["device"], viewer, "view_device", DEVICE_GRANTS)
         if hidden_types and not viewer.has_global("view_device"):
             granted = {
                 name
-                for name, group, codename in device_rows
+                for name, group, codename in rows["device"]
                 if codename in DEVICE_GRANTS and group in viewer.group_ids
             }
             of_hidden_types = await session.scalars(
@@ -85,12 +89,12 @@ async def _compute_hidden(ctx: RequestContext) -> HiddenInventory:
     return HiddenInventory(
         device_types=frozenset(hidden_types),
         devices=frozenset(hidden_devices),
-        workers=frozenset(_hidden(worker_rows, viewer, "view_worker", WORKER_GRANTS)),
+        workers=frozenset(_hidden(rows["worker"], viewer, "view_worker", WORKER_GRANTS)),
     )
 
 
 async def hidden_inventory(ctx: RequestContext) -> HiddenInventory:
-    """What the viewer may not see, computed once per request (three small queries)."""
+    """What the viewer may not see, computed once per request (one or two small queries)."""
     return await ctx.once("hidden-inventory", lambda: _compute_hidden(ctx))
 
 
