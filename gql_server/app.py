@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -21,12 +21,14 @@ from gql_server.config import Settings
 from gql_server.db.engine import create_engine, session_factory, start_counting_statements
 from gql_server.db.migrate import migrate
 from gql_server.http_auth import MalformedAuthorization, parse_authorization
+from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import ANONYMOUS, RequestContext
 from gql_server.resolvers.errors import Unauthenticated
 from gql_server.resolvers.users import authenticate
 from gql_server.schema.build import build_schema
 from gql_server.schema.context import GraphQLContext
 from gql_server.schema.errors import coded
+from gql_server.schema.result_cache import ResultCache, cacheable
 
 logger = logging.getLogger("gql_server")
 
@@ -52,11 +54,15 @@ def _error(status: int, message: str, code: str) -> JSONResponse:
 
 
 class GraphQLEndpoint:
-    """Authenticates, bounds the body, runs strawberry, and releases the session."""
+    """Authenticates, bounds the body, answers from the result cache or runs strawberry."""
 
-    def __init__(self, settings: Settings, sessions: Any) -> None:
+    def __init__(self, settings: Settings, sessions: Any, changes: ChangeCounter) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.changes = changes
+        self.cache = ResultCache(
+            changes, settings.result_cache_seconds, settings.result_cache_entries
+        )
         self.view = GraphQLDoor(build_schema(settings), graphql_ide="graphiql")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -66,36 +72,52 @@ class GraphQLEndpoint:
         if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
             await _error(413, "request body too large", "BAD_REQUEST")(scope, receive, send)
             return
-        ctx = RequestContext(self.sessions, ANONYMOUS)
+        ctx = RequestContext(self.sessions, ANONYMOUS, self.changes)
         try:
-            credentials = parse_authorization(request.headers.get("authorization"))
-            if credentials is not None:
-                ctx.viewer = await authenticate(ctx, credentials.secret, credentials.username)
+            await self._serve(ctx, scope, receive, self._with_count(send, counter))
         except (MalformedAuthorization, Unauthenticated) as exc:
-            await ctx.close()
             await _error(401, str(exc), "UNAUTHENTICATED")(scope, receive, send)
-            return
-        scope.setdefault("state", {})["graphql_context"] = GraphQLContext.for_request(ctx)
-        try:
-            await self.view(scope, self._bounded(receive), self._with_count(send, counter))
         except BodyTooLarge:
             await _error(413, "request body too large", "BAD_REQUEST")(scope, receive, send)
         finally:
             await ctx.close()
 
-    def _bounded(self, receive: Receive) -> Receive:
+    async def _serve(self, ctx: RequestContext, scope: Scope, receive: Receive, send: Send) -> None:
+        credentials = parse_authorization(Request(scope).headers.get("authorization"))
+        if credentials is not None:
+            ctx.viewer = await authenticate(ctx, credentials.secret, credentials.username)
+        scope.setdefault("state", {})["graphql_context"] = GraphQLContext.for_request(ctx)
+        if scope["method"] != "POST":
+            await self.view(scope, receive, send)
+            return
+        body = await self._read_body(receive)
+        replay = _replay(body)
+        if not (self.cache.enabled and cacheable(body)):
+            await self.view(scope, replay, send)
+            return
+        key = (ctx.viewer.user_id, body)
+        cached = self.cache.get(key)
+        if cached is not None:
+            await _json_bytes(cached)(scope, replay, send)
+            return
+        version = self.changes.version
+        captured = _Capture(send)
+        await self.view(scope, replay, captured)
+        if captured.status == 200 and b'"errors"' not in captured.body:
+            self.cache.put(key, captured.body, version)
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
         seen = 0
-        limit = self.settings.max_body_bytes
-
-        async def bounded() -> dict:
-            nonlocal seen
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > limit:
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.settings.max_body_bytes:
                 raise BodyTooLarge
-            return message
-
-        return bounded
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     def _with_count(self, send: Send, counter: list[int]) -> Send:
         if not self.settings.expose_sql_statements:
@@ -109,6 +131,39 @@ class GraphQLEndpoint:
             await send(message)
 
         return counting
+
+
+class _Capture:
+    """Passes a response through while keeping its status and body."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 0
+        self.body = b""
+
+    async def __call__(self, message: dict) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+        await self.send(message)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> dict:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def _json_bytes(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 async def version(_request: Request) -> JSONResponse:
@@ -128,7 +183,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         yield
         await engine.dispose()
 
-    graphql = GraphQLEndpoint(settings, sessions)
+    graphql = GraphQLEndpoint(settings, sessions, ChangeCounter())
     app = Starlette(
         routes=[
             Route("/", lambda _r: RedirectResponse("/graphql")),

@@ -31,6 +31,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     sql_echo: bool = False
     expose_sql_statements: bool = False
+    result_cache_seconds: float = 1.0
+    result_cache_entries: int = 1024
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given non-None values replaced."""
@@ -41,6 +43,8 @@ def _coerce(field: dataclasses.Field, raw: Any) -> Any:
     kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
     if raw is None:
         return None
+    if kind.startswith("float"):
+        return float(raw)
     if kind.startswith("int"):
         return int(raw)
     if kind.startswith("bool"):

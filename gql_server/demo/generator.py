@@ -10,13 +10,15 @@ million jobs with their results in minutes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+import math
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -37,6 +39,7 @@ from gql_server.lab.enums import (
 )
 
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+_EPOCH_SECONDS = EPOCH.timestamp()
 SUBMIT_INTERVAL = 40.0  # seconds between two submissions, on average
 DEFAULT_LOGS = 10_000
 CHUNK_JOBS = 1000  # jobs generated (with their results and logs) before they are written
@@ -91,12 +94,12 @@ class _TypeSpec:
     variant_tags: tuple[str, ...] = ()  # device n also gets variant_tags[n % len]
 
 
-_BOOT_OPTIONS = {
+_BOOT_OPTIONS: dict[str, dict[str, str]] = {
     "qemu": {"media": "tmpfs"},
     "u-boot": {"commands": "nfs"},
     "ipxe": {"commands": "nfs"},
+    "fastboot": {},
 }
-_BOOT_OPTIONS["fastboot"] = {}
 _QEMU = _Method("tmpfs", "qemu", "deployimages")
 _UBOOT = _Method("tftp", "u-boot", "tftp-deploy")
 _IPXE = _Method("tftp", "ipxe", "tftp-deploy")
@@ -341,7 +344,6 @@ _NOT_RUN, _COMPLETE, _BOOT_FAILED, _TEST_FAILED, _STOPPED, _RUNNING = range(6)
 
 _PASS, _FAIL, _SKIP, _UNKNOWN = (int(r) for r in TestResult)
 _RESULT_NAMES = tuple(r.display for r in TestResult)
-_FINISHED = int(JobState.FINISHED)
 
 
 # --- the bulk tables: columns written, in the order of the generated tuples --------------
@@ -410,6 +412,20 @@ def _case_metadata(definition: str, case: str, result: int, set_name: str | None
     return _dump(data)
 
 
+_CaseText = tuple[str, str | None, tuple[str, ...]]  # name, test set, metadata by result
+
+
+def _case_texts(label: str, suite: _Suite) -> tuple[_CaseText, ...]:
+    return tuple(
+        (
+            case,
+            set_name,
+            tuple(_case_metadata(label, case, r, set_name) for r in range(len(TestResult))),
+        )
+        for case, set_name in suite.cases
+    )
+
+
 def _job_case_metadata(failure: tuple[str, str] | None) -> str:
     data = {"case": "job", "definition": "lava", "result": "pass" if failure is None else "fail"}
     if failure is not None:
@@ -425,7 +441,7 @@ class _Texts:
     timeouts: dict[tuple[int, int | None], str]  # (job minutes, queue hours)
     visibility: dict[int | None, str]  # viewing group id, or None for personal
     tags: dict[str, str]
-    case_metadata: dict[tuple[str, str], tuple[str, ...]]  # (suite, case) -> text by result
+    suite_cases: dict[str, tuple[_CaseText, ...]]  # by suite name as logged (`0_smoke-tests`)
     job_metadata: dict[tuple[str, str] | None, str]  # failure -> metadata of case `job`
 
     @classmethod
@@ -451,14 +467,10 @@ class _Texts:
                 _SECRET_PROJECT: _dump({"visibility": {"group": ["secret-project"]}}),
             },
             tags={name: _dump({"tags": [name]}) for name, _ in _TAGS},
-            case_metadata={
-                (f"{index}_{suite.name}", case): tuple(
-                    _case_metadata(f"{index}_{suite.name}", case, result, set_name)
-                    for result in range(len(TestResult))
-                )
+            suite_cases={
+                f"{index}_{suite.name}": _case_texts(f"{index}_{suite.name}", suite)
                 for suite in suites.values()
                 for index in (0, 1)
-                for case, set_name in suite.cases
             },
             job_metadata={
                 failure: _job_case_metadata(failure)
@@ -594,9 +606,8 @@ def _device_type_rows() -> dict[Table, list[dict[str, Any]]]:
 
 
 def _device_rows(
-    devices: Sequence[_Device], rng: random.Random
+    devices: Sequence[_Device], rng: random.Random, now: dt.datetime
 ) -> dict[Table, list[dict[str, Any]]]:
-    now = EPOCH + dt.timedelta(days=1)
     workers = [
         {
             "hostname": name,
@@ -648,6 +659,9 @@ def _device_rows(
 # --- binding and writing ------------------------------------------------------------------
 
 
+Values = tuple[Any, ...]
+
+
 def _unchanged(value: Any) -> Any:
     return value
 
@@ -685,38 +699,43 @@ class _Binders:
         return cls(_unchanged, _unchanged, _unchanged, True, False)
 
 
+def _write_mode(dialect: Dialect) -> str:
+    """How the bulk tables are written: ``copy`` (asyncpg), ``executemany`` of driver SQL
+    (a ``qmark`` driver, i.e. SQLite), or ``core`` inserts that bind the values themselves."""
+    if dialect.driver == "asyncpg":
+        return "copy"
+    return "executemany" if dialect.paramstyle == "qmark" else "core"
+
+
 class _Writer:
-    """Writes tuples of generated values: COPY with asyncpg, executemany with a ``qmark``
-    driver (SQLite), plain Core inserts otherwise."""
+    """Writes tuples of generated values into the bulk tables."""
 
     def __init__(self, conn: AsyncConnection) -> None:
-        dialect = conn.dialect
         self.conn = conn
-        self.copy = dialect.driver == "asyncpg"
-        self.raw = not self.copy and dialect.paramstyle == "qmark"
-        self.binders = (
-            _Binders.for_dialect(dialect) if self.copy or self.raw else _Binders.unchanged()
-        )
+        self.mode = _write_mode(conn.dialect)
+        if self.mode == "core":
+            self.binders = _Binders.unchanged()
+        else:
+            self.binders = _Binders.for_dialect(conn.dialect)
         self._statements: dict[str, str] = {}
 
-    async def write(
-        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-    ) -> None:
+    async def write(self, table: Table, columns: tuple[str, ...], rows: list[Values]) -> None:
         """Insert ``rows``, whose values follow ``columns``."""
         if not rows:
             return
-        if self.copy:
+        if self.mode == "copy":
             raw = await self.conn.get_raw_connection()
-            await raw.driver_connection.copy_records_to_table(
-                table.name, records=rows, columns=columns
-            )
+            copy = raw.driver_connection.copy_records_to_table
+            await copy(table.name, records=rows, columns=columns)
             return
         for start in range(0, len(rows), BATCH_ROWS):
             batch = rows[start : start + BATCH_ROWS]
-            if self.raw:
+            if self.mode == "executemany":
                 await self.conn.exec_driver_sql(self._statement(table, columns), batch)
             else:
-                await self.conn.execute(insert(table), [dict(zip(columns, row)) for row in batch])
+                await self.conn.execute(
+                    insert(table), [dict(zip(columns, row, strict=True)) for row in batch]
+                )
 
     def _statement(self, table: Table, columns: tuple[str, ...]) -> str:
         if table.name not in self._statements:
@@ -728,8 +747,6 @@ class _Writer:
 
 
 # --- jobs, results and logs ---------------------------------------------------------------
-
-Values = tuple[Any, ...]
 
 
 @dataclasses.dataclass
@@ -772,10 +789,24 @@ class _Job:
     start: float | None = None
     end: float | None = None
     failure: tuple[str, str] | None = None
+    logged: Any = None  # bound time of the results: the end, or the start while running
+
+
+@dataclasses.dataclass(frozen=True)
+class _Submission:
+    """What the submitter chose: who, the job name, priority, visibility, metadata, tag."""
+
+    submitter: int
+    name: str
+    priority: tuple[str | int, int]  # as written in the definition, as stored
+    public: bool
+    group: int | None  # viewing group of a private job; None: personal (or public)
+    metadata: dict[str, str]
+    tag: str | None
 
 
 def _at(seconds: float) -> dt.datetime:
-    return EPOCH + dt.timedelta(seconds=seconds)
+    return dt.datetime.fromtimestamp(_EPOCH_SECONDS + seconds, dt.UTC)
 
 
 class _LabBuilder:
@@ -784,8 +815,10 @@ class _LabBuilder:
     def __init__(self, rng: random.Random, jobs: int, logs: int, binders: _Binders) -> None:
         self.rng = rng
         self.bind = binders
+        self.no_metadata = binders.json({})
         self.first_logged = jobs - logs + 1
         self.first_tail = jobs - len(_TAIL) + 1
+        self.now = (jobs + 2) * SUBMIT_INTERVAL  # just after the newest submission
         self.texts = _Texts.build()
         self.devices = _build_devices()
         self.type_choices = tuple(d.spec for d in self.devices)
@@ -798,7 +831,7 @@ class _LabBuilder:
         return {
             **_user_rows(),
             **_device_type_rows(),
-            **_device_rows(self.devices, self.rng),
+            **_device_rows(self.devices, self.rng, _at(self.now)),
             **_permission_rows(),
         }
 
@@ -836,7 +869,7 @@ class _LabBuilder:
         spec = (
             device.spec if device else self.type_choices[int(rng.random() * len(self.type_choices))]
         )
-        if device is None and stage != _NOT_RUN:
+        if device is None and (stage != _NOT_RUN or health_check):  # health checks have one
             device = min(self.by_type[spec.name], key=lambda d: d.free_at)
         plan = (
             _HEALTH_PLAN if health_check else _PLAN_CHOICES[int(rng.random() * len(_PLAN_CHOICES))]
@@ -878,51 +911,63 @@ class _LabBuilder:
             device.free_at = job.end
 
     def _job_row(self, job: _Job, rows: _Rows) -> Values:
-        rng, bind, spec = self.rng, self.bind, job.spec
-        if job.health_check:
-            submitter, public, group = _HEALTH, True, None
-            name, priority, metadata, tag = f"{spec.name}-health", ("medium", 50), {}, None
-        else:
-            pool = _RESTRICTED_SUBMITTERS if spec.name == _RESTRICTED_TYPE else _SUBMITTERS
-            submitter = pool[int(rng.random() * len(pool))]
-            public = rng.random() >= 0.10
-            group = None if public else self._viewing_group(submitter)
-            name = f"{job.plan.name}-{spec.name}"
-            priority = _PRIORITIES[int(rng.random() * len(_PRIORITIES))]
-            metadata = self._metadata(job.id)
-            tag = self._tag(job)
-        queue = _QUEUE_HOURS[int(rng.random() * len(_QUEUE_HOURS))]
-        if tag is not None:
+        bind = self.bind
+        sub = self._submission(job)
+        queue = _QUEUE_HOURS[int(self.rng.random() * len(_QUEUE_HOURS))]
+        if sub.tag is not None:
             self.tag_row += 1
-            rows.job_tags.append((self.tag_row, job.id, _TAG_IDS[tag]))
-        if group is not None:
+            rows.job_tags.append((self.tag_row, job.id, _TAG_IDS[sub.tag]))
+        if sub.group is not None:
             self.group_row += 1
-            rows.viewing_groups.append((self.group_row, job.id, group))
+            rows.viewing_groups.append((self.group_row, job.id, sub.group))
         if job.health_check and job.state == JobState.FINISHED:
             job.device.last_health_report = job.id
-        definition = "".join((
-            self.texts.actions[job.plan.name, spec.name, job.suites],
-            f"device_type: {spec.name}\njob_name: {name}\n",
-            f"metadata:\n  branch: {metadata['branch']}\n  build: '{metadata['build']}'\n"
-            if metadata
-            else "",
-            f"priority: {priority[0]}\n",
-            self.texts.tags[tag] if tag else "",
-            self.texts.timeouts[job.plan.timeout_minutes, queue],
-            "visibility: public\n" if public else self.texts.visibility[group],
-        ))  # fmt: skip
+        definition = self._definition(job, sub, queue)
         job.failure = self._failure(job)
+        start = None if job.start is None else bind.time(_at(job.start))
+        end = None if job.end is None else bind.time(_at(job.end))
+        job.logged = start if end is None else end
         return (
-            job.id, "", bind.true if public else bind.false, submitter, name,
-            bind.true if job.health_check else bind.false, spec.name,
-            job.device.hostname if job.device else None, bind.time(_at(job.submit)),
-            None if job.start is None else bind.time(_at(job.start)),
-            None if job.end is None else bind.time(_at(job.end)),
-            int(job.state), int(job.health), priority[1], definition, definition, "", 0,
+            job.id, "", bind.true if sub.public else bind.false, sub.submitter, sub.name,
+            bind.true if job.health_check else bind.false, job.spec.name,
+            job.device.hostname if job.device else None, bind.time(_at(job.submit)), start, end,
+            int(job.state), int(job.health), sub.priority[1], definition, definition, "", 0,
             None if queue is None else queue * 3600,
             job.failure[1] if job.failure and job.stage != _STOPPED else None,
-            f"{rng.getrandbits(128):032x}", bind.json(metadata),
+            f"{self.rng.getrandbits(128):032x}",
+            bind.json(sub.metadata) if sub.metadata else self.no_metadata,
         )  # fmt: skip
+
+    def _submission(self, job: _Job) -> _Submission:
+        rng, spec = self.rng, job.spec
+        if job.health_check:
+            return _Submission(_HEALTH, f"{spec.name}-health", ("medium", 50), True, None, {}, None)
+        pool = _RESTRICTED_SUBMITTERS if spec.name == _RESTRICTED_TYPE else _SUBMITTERS
+        submitter = pool[int(rng.random() * len(pool))]
+        public = rng.random() >= 0.10
+        return _Submission(
+            submitter=submitter,
+            name=f"{job.plan.name}-{spec.name}",
+            priority=_PRIORITIES[int(rng.random() * len(_PRIORITIES))],
+            public=public,
+            group=None if public else self._viewing_group(submitter),
+            metadata=self._metadata(job.id),
+            tag=self._tag(job),
+        )
+
+    def _definition(self, job: _Job, sub: _Submission, queue: int | None) -> str:
+        """The job's YAML as LAVA stores it (keys sorted), assembled from prepared pieces."""
+        texts, metadata = self.texts, sub.metadata
+        return "".join((
+            texts.actions[job.plan.name, job.spec.name, job.suites],
+            f"device_type: {job.spec.name}\njob_name: {sub.name}\n",
+            f"metadata:\n  branch: {metadata['branch']}\n  build: '{metadata['build']}'\n"
+            if metadata else "",
+            f"priority: {sub.priority[0]}\n",
+            texts.tags[sub.tag] if sub.tag else "",
+            texts.timeouts[job.plan.timeout_minutes, queue],
+            "visibility: public\n" if sub.public else texts.visibility[sub.group],
+        ))  # fmt: skip
 
     def _viewing_group(self, submitter: int) -> int | None:
         """The group a private job is shared with, or None for a personal job."""
@@ -957,7 +1002,7 @@ class _LabBuilder:
     # results
 
     def _results(self, job: _Job, rows: _Rows) -> None:
-        logged = self.bind.time(_at(job.start if job.end is None else job.end))
+        logged = job.logged
         lava = self._suite_row(rows, job.id, "lava")
         boot_failed = job.stage == _BOOT_FAILED
         self._lava_case(rows, lava, "validate", _PASS, (1, 90), logged)
@@ -989,9 +1034,13 @@ class _LabBuilder:
         logged: Any,
     ) -> None:
         """A dispatcher action's result, measured by its duration in seconds."""
-        value = self.rng.randrange(*hundredths)
+        low, high = hundredths
+        value = low + int(self.rng.random() * (high - low))
         duration = f"{value // 100}.{value % 100:02d}"
-        metadata = f"case: {name}\ndefinition: lava\nduration: '{duration}'\nresult: {_RESULT_NAMES[result]}\n"
+        metadata = (
+            f"case: {name}\ndefinition: lava\nduration: '{duration}'\n"
+            f"result: {_RESULT_NAMES[result]}\n"
+        )
         self.case_id += 1
         measurement = self.bind.decimal(Decimal(duration))
         rows.cases.append(
@@ -1001,41 +1050,31 @@ class _LabBuilder:
     def _test_suite(
         self, rows: _Rows, job_id: int, index: int, suite: _Suite, cut_short: bool, logged: Any
     ) -> None:
-        rng, bind_decimal, units = self.rng, self.bind.decimal, suite.units
+        random_ = self.rng.random
         label = f"{index}_{suite.name}"
         suite_id = self._suite_row(rows, job_id, label)
-        count = min(len(suite.cases), 3 + int(rng.random() * 10))
+        count = min(len(suite.cases), 3 + int(random_() * 10))
         if cut_short:
             count = 1 + count // 2
         sets: dict[str, int] = {}
-        metadata = self.texts.case_metadata
-        for position, (name, set_name) in enumerate(suite.cases[:count]):
-            r = rng.random()
+        units = suite.units
+        for position, (name, set_name, texts) in enumerate(self.texts.suite_cases[label][:count]):
+            r = random_()
             result = _PASS if r < 0.85 else _FAIL if r < 0.93 else _SKIP if r < 0.98 else _UNKNOWN
             set_id = self._set_id(rows, sets, suite_id, set_name) if set_name else None
             if units:
                 value = self._measurement(suite.low, suite.high, 2 + position % 3)
-                measurement = bind_decimal(Decimal(value))
+                measurement = self.bind.decimal(Decimal(value))
+                in_set = f"set: {set_name}\n" if set_name else ""
                 case_text = (
                     f"case: {name}\ndefinition: {label}\nmeasurement: '{value}'\n"
-                    f"result: {_RESULT_NAMES[result]}\nunits: {units}\n"
+                    f"result: {_RESULT_NAMES[result]}\n{in_set}units: {units}\n"
                 )
             else:
-                measurement, case_text = None, metadata[label, name][result]
+                measurement, case_text = None, texts[result]
             self.case_id += 1
-            rows.cases.append(
-                (
-                    self.case_id,
-                    name,
-                    units,
-                    result,
-                    measurement,
-                    case_text,
-                    suite_id,
-                    set_id,
-                    logged,
-                )
-            )
+            case = (self.case_id, name, units, result, measurement, case_text, suite_id, set_id)
+            rows.cases.append((*case, logged))
 
     def _measurement(self, low: int, high: int, places: int) -> str:
         whole = low + int(self.rng.random() * (high - low + 1))
@@ -1130,6 +1169,44 @@ async def _refuse_filled(conn: AsyncConnection) -> None:
             )
 
 
+async def _write_jobs(
+    writer: _Writer, builder: _LabBuilder, jobs: int, progress: Callable[[int, int], None] | None
+) -> None:
+    for first in range(1, jobs + 1, CHUNK_JOBS):
+        last = min(jobs, first + CHUNK_JOBS - 1)
+        for table, columns, rows in builder.chunk(first, last).tables():
+            await writer.write(table, columns, rows)
+        if progress is not None:
+            progress(last, jobs)
+
+
+_FOREIGN_KEYS = text("""
+    SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname),
+           format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname,
+                  pg_get_constraintdef(oid))
+    FROM pg_constraint
+    WHERE contype = 'f'
+      AND conrelid = ANY (SELECT to_regclass(name) FROM unnest(CAST(:tables AS text[])) AS name)
+    ORDER BY conrelid::regclass::text, conname
+""")
+
+
+@contextlib.asynccontextmanager
+async def _foreign_keys_checked_at_end(conn: AsyncConnection) -> AsyncIterator[None]:
+    """Drop the bulk tables' foreign keys on PostgreSQL and add them back afterwards.
+
+    Row-by-row foreign key triggers would make COPY several times slower; adding a key
+    back checks every row in one pass, and any failure rolls the whole lab back.
+    """
+    names = [table.name for table, _, _ in _Rows().tables()]
+    constraints = (await conn.execute(_FOREIGN_KEYS, {"tables": names})).all()
+    for drop, _ in constraints:
+        await conn.execute(text(drop))
+    yield
+    for _, add in constraints:
+        await conn.execute(text(add))
+
+
 async def _update_devices(conn: AsyncConnection, devices: Sequence[_Device]) -> None:
     """Record each device's state (from its unfinished job) and last health check."""
     table = m.Device.__table__
@@ -1180,12 +1257,9 @@ async def generate_demo(
         builder = _LabBuilder(random.Random(seed), jobs, logs, writer.binders)
         for table, rows in builder.inventory().items():
             await conn.execute(insert(table), rows)
-        for first in range(1, jobs + 1, CHUNK_JOBS):
-            last = min(jobs, first + CHUNK_JOBS - 1)
-            for table, columns, rows in builder.chunk(first, last).tables():
-                await writer.write(table, columns, rows)
-            if progress is not None:
-                progress(last, jobs)
+        checks = _foreign_keys_checked_at_end(conn) if postgresql else contextlib.nullcontext()
+        async with checks:
+            await _write_jobs(writer, builder, jobs, progress)
         await _update_devices(conn, builder.devices)
         if postgresql:
             await _reset_sequences(conn)
@@ -1211,7 +1285,7 @@ def text_progress(stream: TextIO | None = None) -> Callable[[int, int], None]:
     there.
     """
     out = sys.stderr if stream is None else stream
-    shown_at = -1.0
+    shown_at = -math.inf
     ended = False
 
     def show(done: int, total: int) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gql_server.resolvers.changes import ChangeCounter
+
 
 @dataclasses.dataclass(frozen=True)
 class Viewer:
@@ -41,9 +43,15 @@ class RequestContext:
     session so that no statement runs while another is in flight on it.
     """
 
-    def __init__(self, sessions: async_sessionmaker, viewer: Viewer = ANONYMOUS) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        viewer: Viewer = ANONYMOUS,
+        changes: ChangeCounter | None = None,
+    ) -> None:
         self.sessions = sessions
         self.viewer = viewer
+        self.changes = changes or ChangeCounter()
         self.memo: dict[Any, Any] = {}
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
@@ -62,6 +70,11 @@ class RequestContext:
         if task is None:
             task = self.memo[key] = asyncio.ensure_future(compute())
         return await task
+
+    async def commit(self, session: AsyncSession) -> None:
+        """Commit a write and tell the caches that the lab changed."""
+        await session.commit()
+        self.changes.bump()
 
     async def close(self) -> None:
         """Release the session and its connection."""

@@ -154,7 +154,7 @@ async def ensure_user(
             user.is_staff = staff
         if email is not None:
             user.email = email
-        await session.commit()
+        await ctx.commit(session)
         return user
 
 
@@ -180,7 +180,7 @@ async def ensure_group(ctx: RequestContext, name: str, members: Sequence[str] = 
             )
             if exists is None:
                 session.add(UserGroup(user_id=user.id, group_id=group.id))
-        await session.commit()
+        await ctx.commit(session)
         return group
 
 
@@ -216,7 +216,7 @@ async def create_token(
     )
     async with ctx.db() as session:
         session.add(token)
-        await session.commit()
+        await ctx.commit(session)
     return NewToken(token=token, secret=secret)
 
 
@@ -245,5 +245,5 @@ async def delete_token(ctx: RequestContext, token_id: int) -> AuthToken:
         if token is None or not (ctx.viewer.is_superuser or token.user_id == ctx.viewer.user_id):
             raise NotFound(f"no token with id {token_id}")
         await session.execute(delete(AuthToken).where(AuthToken.id == token_id))
-        await session.commit()
+        await ctx.commit(session)
         return token

@@ -49,7 +49,7 @@ def test_job_with_its_relations(lab):
         " AND EXISTS (SELECT 1 FROM lava_results_app_testsuite s WHERE s.job_id = j.id)"
         " ORDER BY j.id DESC LIMIT 1",
     )
-    job = lab.client.execute(JOB_DETAIL, {"id": job_id})["job"]
+    job = lab.client.execute(JOB_DETAIL, {"id": job_id}, token=lab.tokens["vis-admin"])["job"]
     assert job["id"] == job_id
     assert job["state"] == "FINISHED" and job["health"] == "COMPLETE"
     device = scalar(
