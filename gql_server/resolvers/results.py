@@ -159,40 +159,33 @@ async def list_test_cases(
     return await paginate(ctx, statement, SortKey(TestCase.id, TestCase.id), page)
 
 
+async def _result_counts(ctx: RequestContext, group_column, keys: Sequence[int]) -> dict:
+    statement = (
+        select(group_column, TestCase.result, func.count())
+        .join(TestSuite, TestSuite.id == TestCase.suite_id)
+        .join(TestJob, TestJob.id == TestSuite.job_id)
+        .where(group_column.in_(list(keys)), await job_visible(ctx))
+        .group_by(group_column, TestCase.result)
+    )
+    grouped: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    async with ctx.db() as session:
+        for key, result, count in await session.execute(statement):
+            grouped[key].append((result, count))
+    return {key: _counts(pairs) for key, pairs in grouped.items()}
+
+
 async def result_counts_by_job(
     ctx: RequestContext, job_ids: Sequence[int]
 ) -> dict[int, ResultCounts]:
     """Pass/fail/skip/unknown counts of each visible job (a data-loader batch)."""
-    statement = (
-        select(TestSuite.job_id, TestCase.result, func.count())
-        .join(TestSuite, TestSuite.id == TestCase.suite_id)
-        .join(TestJob, TestJob.id == TestSuite.job_id)
-        .where(TestSuite.job_id.in_(list(job_ids)), await job_visible(ctx))
-        .group_by(TestSuite.job_id, TestCase.result)
-    )
-    grouped: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    async with ctx.db() as session:
-        for job_id, result, count in await session.execute(statement):
-            grouped[job_id].append((result, count))
-    return {job_id: _counts(pairs) for job_id, pairs in grouped.items()}
+    return await _result_counts(ctx, TestSuite.job_id, job_ids)
 
 
 async def result_counts_by_suite(
     ctx: RequestContext, suite_ids: Sequence[int]
 ) -> dict[int, ResultCounts]:
     """Pass/fail/skip/unknown counts of each suite of a visible job (a data-loader batch)."""
-    statement = (
-        select(TestCase.suite_id, TestCase.result, func.count())
-        .join(TestSuite, TestSuite.id == TestCase.suite_id)
-        .join(TestJob, TestJob.id == TestSuite.job_id)
-        .where(TestCase.suite_id.in_(list(suite_ids)), await job_visible(ctx))
-        .group_by(TestCase.suite_id, TestCase.result)
-    )
-    grouped: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    async with ctx.db() as session:
-        for suite_id, result, count in await session.execute(statement):
-            grouped[suite_id].append((result, count))
-    return {suite_id: _counts(pairs) for suite_id, pairs in grouped.items()}
+    return await _result_counts(ctx, TestCase.suite_id, suite_ids)
 
 
 async def get_job_log(ctx: RequestContext, job_id: int) -> str | None:

@@ -25,6 +25,7 @@ from gql_server.schema.types import (
     User,
     Worker,
     job_connection,
+    list_field,
     prefetch_page,
 )
 
@@ -112,75 +113,27 @@ class Query:
     async def device_type(self, info: Info, name: str) -> DeviceType | None:
         return await inventory.get_device_type(info.context.ctx, name)
 
-    @strawberry.field(description="Visible device types by name.")
-    async def device_types(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[DeviceType]:
-        page = await inventory.list_device_types(
-            info.context.ctx, page=page_args(first, after, last, before)
-        )
-        await prefetch_page(info, "DeviceType", page.items)
-        return Connection(page=page)
+    device_types = list_field(
+        DeviceType, inventory.list_device_types, "Visible device types by name."
+    )
 
     @strawberry.field(description="A worker by hostname; null when absent or not visible.")
     async def worker(self, info: Info, hostname: str) -> Worker | None:
         return await inventory.get_worker(info.context.ctx, hostname)
 
-    @strawberry.field(description="Visible workers by hostname.")
-    async def workers(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Worker]:
-        page = await inventory.list_workers(
-            info.context.ctx, page=page_args(first, after, last, before)
-        )
-        await prefetch_page(info, "Worker", page.items)
-        return Connection(page=page)
+    workers = list_field(Worker, inventory.list_workers, "Visible workers by hostname.")
 
     @strawberry.field(description="A tag by name.")
     async def tag(self, info: Info, name: str) -> Tag | None:
         return await inventory.get_tag(info.context.ctx, name)
 
-    @strawberry.field(description="Tags by name.")
-    async def tags(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Tag]:
-        page = await inventory.list_tags(
-            info.context.ctx, page=page_args(first, after, last, before)
-        )
-        return Connection(page=page)
+    tags = list_field(Tag, inventory.list_tags, "Tags by name.")
 
     @strawberry.field(description="A device-type alias by name.")
     async def alias(self, info: Info, name: str) -> Alias | None:
         return await inventory.get_alias(info.context.ctx, name)
 
-    @strawberry.field(description="Aliases of visible device types, by name.")
-    async def aliases(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Alias]:
-        page = await inventory.list_aliases(
-            info.context.ctx, page=page_args(first, after, last, before)
-        )
-        return Connection(page=page)
+    aliases = list_field(Alias, inventory.list_aliases, "Aliases of visible device types, by name.")
 
     @strawberry.field(description="A test suite by id; null when its job is not visible.")
     async def test_suite(self, info: Info, id: int) -> TestSuite | None:

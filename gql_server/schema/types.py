@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -16,7 +17,7 @@ from strawberry.scalars import JSON
 from gql_server.resolvers import jobs, results, users
 from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.jobs import JobFilter
-from gql_server.resolvers.pagination import MAX_PAGE_SIZE
+from gql_server.resolvers.pagination import MAX_PAGE_SIZE, Page
 from gql_server.schema.connections import Connection, page_args
 from gql_server.schema.context import Info
 from gql_server.schema.enums import (
@@ -166,56 +167,6 @@ class Device:
         )
 
 
-@strawberry.type(description="A named grouping of test cases inside a suite.")
-class TestSet:
-    id: int
-    name: str | None
-
-    @strawberry.field
-    async def test_cases(
-        self,
-        info: Info,
-        filter: TestCaseFilterInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[TestCase]:
-        spec = to_resolver_filter(results.TestCaseFilter, filter, test_set_id=self.id)
-        return await case_connection(info, spec, first, after, last, before)
-
-
-@strawberry.type(description="The results of one test definition run by a job.")
-class TestSuite:
-    id: int
-    name: str | None
-
-    @strawberry.field
-    def job(self, info: Info) -> Job | None:
-        return info.context.loaders.job.load(self.job_id)
-
-    @strawberry.field
-    def sets(self, info: Info) -> list[TestSet]:
-        return info.context.loaders.sets_by_suite.load(self.id)
-
-    @strawberry.field
-    def result_counts(self, info: Info) -> ResultCounts:
-        return info.context.loaders.suite_counts.load(self.id)
-
-    @strawberry.field
-    async def test_cases(
-        self,
-        info: Info,
-        filter: TestCaseFilterInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[TestCase]:
-        spec = to_resolver_filter(results.TestCaseFilter, filter, suite_id=self.id)
-        return await case_connection(info, spec, first, after, last, before)
-
-
 @strawberry.type(description="One test case result.")
 class TestCase:
     id: int
@@ -238,6 +189,50 @@ class TestCase:
     @strawberry.field
     def test_set(self, info: Info) -> TestSet | None:
         return info.context.loaders.test_set.load(self.test_set_id)
+
+
+def test_cases_field(scope: str) -> Any:
+    """A filtered, paginated ``testCases`` field of the parent whose id fills ``scope``."""
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        filter: TestCaseFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[TestCase]:
+        spec = to_resolver_filter(results.TestCaseFilter, filter, **{scope: root.id})
+        return await case_connection(info, spec, first, after, last, before)
+
+    return strawberry.field(resolver=resolve, description="Test cases, in the order recorded.")
+
+
+@strawberry.type(description="A named grouping of test cases inside a suite.")
+class TestSet:
+    id: int
+    name: str | None
+    test_cases: Connection[TestCase] = test_cases_field("test_set_id")
+
+
+@strawberry.type(description="The results of one test definition run by a job.")
+class TestSuite:
+    id: int
+    name: str | None
+    test_cases: Connection[TestCase] = test_cases_field("suite_id")
+
+    @strawberry.field
+    def job(self, info: Info) -> Job | None:
+        return info.context.loaders.job.load(self.job_id)
+
+    @strawberry.field
+    def sets(self, info: Info) -> list[TestSet]:
+        return info.context.loaders.sets_by_suite.load(self.id)
+
+    @strawberry.field
+    def result_counts(self, info: Info) -> ResultCounts:
+        return info.context.loaders.suite_counts.load(self.id)
 
 
 @strawberry.type(description="A job's log: one YAML mapping per line, as LAVA writes it.")
@@ -275,6 +270,7 @@ class Job:
     definition: str
     original_definition: str
     multinode_definition: str
+    test_cases: Connection[TestCase] = test_cases_field("job_id")
 
     @strawberry.field(description="The definition's metadata block.")
     def metadata(self) -> JSON:
@@ -313,19 +309,6 @@ class Job:
     @strawberry.field
     def result_counts(self, info: Info) -> ResultCounts:
         return info.context.loaders.job_counts.load(self.id)
-
-    @strawberry.field
-    async def test_cases(
-        self,
-        info: Info,
-        filter: TestCaseFilterInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[TestCase]:
-        spec = to_resolver_filter(results.TestCaseFilter, filter, job_id=self.id)
-        return await case_connection(info, spec, first, after, last, before)
 
     @strawberry.field
     async def log(self, info: Info) -> JobLog | None:
@@ -376,3 +359,24 @@ async def prefetch_page(info: Info, type_name: str, items: list[Any]) -> None:
     if items:
         selections = page_node_selections(info.selected_fields[0])
         await prefetch(info.context.loaders, type_name, items, selections)
+
+
+def list_field(
+    node_type: type, fetch: Callable[..., Awaitable[Page[Any]]], description: str
+) -> Any:
+    """A paginated list field of ``node_type`` served by ``fetch(ctx, page=...)``."""
+    type_name = node_type.__strawberry_definition__.name
+
+    async def resolve(
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        page = await fetch(info.context.ctx, page=page_args(first, after, last, before))
+        await prefetch_page(info, type_name, page.items)
+        return Connection(page=page)
+
+    resolve.__annotations__["return"] = Connection[node_type]
+    return strawberry.field(resolver=resolve, description=description)
