@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -97,14 +98,29 @@ class GraphQLEndpoint:
             return
         key = (ctx.viewer.user_id, body)
         cached = self.cache.get(key)
+        if cached is None:
+            running = self.cache.join(key)
+            cached = await asyncio.shield(running) if running is not None else None
+            if running is None:
+                await self._compute_and_keep(key, scope, replay, send)
+                return
         if cached is not None:
             await _json_bytes(cached)(scope, replay, send)
-            return
+        else:
+            await self.view(scope, replay, send)
+
+    async def _compute_and_keep(
+        self, key: tuple, scope: Scope, replay: Receive, send: Send
+    ) -> None:
         version = self.changes.version
         captured = _Capture(send)
-        await self.view(scope, replay, captured)
-        if captured.status == 200 and b'"errors"' not in captured.body:
-            self.cache.put(key, captured.body, version)
+        body = None
+        try:
+            await self.view(scope, replay, captured)
+            if captured.status == 200 and b'"errors"' not in captured.body:
+                body = captured.body
+        finally:
+            self.cache.finish(key, body, version)
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 import yaml
 from sqlalchemy import Column, Table, insert, select, text, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gql_server.db import models as m
@@ -358,7 +359,7 @@ _CASE_COLUMNS = (
     "id", "name", "units", "result", "measurement", "metadata", "suite_id", "test_set_id",
     "logged",
 )  # fmt: skip
-_LINK_COLUMNS = ("id", "testjob_id", "tag_id")
+_JOB_TAG_COLUMNS = ("id", "testjob_id", "tag_id")
 _VIEWING_COLUMNS = ("id", "testjob_id", "group_id")
 _LOG_COLUMNS = ("job_id", "content")
 _SUITE_COLUMNS = ("id", "job_id", "name")
@@ -700,8 +701,11 @@ class _Binders:
 
 
 def _write_mode(dialect: Dialect) -> str:
-    """How the bulk tables are written: ``copy`` (asyncpg), ``executemany`` of driver SQL
-    (a ``qmark`` driver, i.e. SQLite), or ``core`` inserts that bind the values themselves."""
+    """How the bulk tables are written for ``dialect``.
+
+    ``copy`` with asyncpg; ``executemany`` of driver SQL with a ``qmark`` driver (SQLite);
+    otherwise ``core`` inserts, which bind the values themselves.
+    """
     if dialect.driver == "asyncpg":
         return "copy"
     return "executemany" if dialect.paramstyle == "qmark" else "core"
@@ -764,7 +768,7 @@ class _Rows:
     def tables(self) -> Iterator[tuple[Table, tuple[str, ...], list[Values]]]:
         """Each table with its columns and rows, parents first."""
         yield m.TestJob.__table__, _JOB_COLUMNS, self.jobs
-        yield m.TestJobTag.__table__, _LINK_COLUMNS, self.job_tags
+        yield m.TestJobTag.__table__, _JOB_TAG_COLUMNS, self.job_tags
         yield m.TestJobViewingGroup.__table__, _VIEWING_COLUMNS, self.viewing_groups
         yield m.JobLog.__table__, _LOG_COLUMNS, self.logs
         yield m.TestSuite.__table__, _SUITE_COLUMNS, self.suites
@@ -1191,20 +1195,38 @@ _FOREIGN_KEYS = text("""
 """)
 
 
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
+
+
 @contextlib.asynccontextmanager
 async def _foreign_keys_checked_at_end(conn: AsyncConnection) -> AsyncIterator[None]:
     """Drop the bulk tables' foreign keys on PostgreSQL and add them back afterwards.
 
     Row-by-row foreign key triggers would make COPY several times slower; adding a key
-    back checks every row in one pass, and any failure rolls the whole lab back.
+    back checks every row in one pass, and any failure rolls the whole lab back. If
+    another session holds a lock on these tables (even an open read), the keys stay.
     """
     names = [table.name for table, _, _ in _Rows().tables()]
     constraints = (await conn.execute(_FOREIGN_KEYS, {"tables": names})).all()
-    for drop, _ in constraints:
-        await conn.execute(text(drop))
+    try:
+        await _drop_constraints(conn, [drop for drop, _ in constraints])
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+            raise
+        constraints = []
     yield
     for _, add in constraints:
         await conn.execute(text(add))
+
+
+async def _drop_constraints(conn: AsyncConnection, statements: list[str]) -> None:
+    """Run the DROP statements in a savepoint, waiting at most two seconds for each lock."""
+    previous = (await conn.execute(text("SHOW lock_timeout"))).scalar_one()
+    async with conn.begin_nested():
+        await conn.execute(text("SELECT set_config('lock_timeout', '2s', true)"))
+        for statement in statements:
+            await conn.execute(text(statement))
+    await conn.execute(text("SELECT set_config('lock_timeout', :value, true)"), {"value": previous})
 
 
 async def _update_devices(conn: AsyncConnection, devices: Sequence[_Device]) -> None:

@@ -82,31 +82,43 @@ class Loader(Generic[K, V]):
 
 
 class Loaders:
-    """The data loaders of one request, each bound to a resolver batch function."""
+    """The data loaders of one request, each bound to a resolver batch function.
+
+    Loaders are made on first use: most requests need only a few of them.
+    """
+
+    BATCHES: dict[str, tuple[Callable[..., Awaitable[Mapping]], Any]] = {
+        "job": (jobs.jobs_by_ids, None),
+        "job_tags": (jobs.tags_by_job, ()),
+        "current_job": (jobs.current_jobs_by_device, None),
+        "device": (devices.devices_by_hostname, None),
+        "device_tags": (devices.tags_by_device, ()),
+        "devices_by_type": (devices.devices_by_type, ()),
+        "devices_by_worker": (devices.devices_by_worker, ()),
+        "device_type": (inventory.device_types_by_name, None),
+        "aliases_by_type": (inventory.aliases_by_type, ()),
+        "worker": (inventory.workers_by_hostname, None),
+        "user": (users.users_by_id, None),
+        "suite": (results.suites_by_id, None),
+        "suites_by_job": (results.suites_by_job, ()),
+        "test_set": (results.sets_by_id, None),
+        "sets_by_suite": (results.sets_by_suite, ()),
+        "job_counts": (results.result_counts_by_job, results.ResultCounts()),
+        "suite_counts": (results.result_counts_by_suite, results.ResultCounts()),
+    }
 
     def __init__(self, ctx: RequestContext) -> None:
-        def bind(batch: Callable[..., Awaitable[Mapping]], missing: Any = None) -> Loader:
-            return Loader(functools.partial(batch, ctx), missing)
-
         self._ctx = ctx
-        self.job = bind(jobs.jobs_by_ids)
-        self.job_tags = bind(jobs.tags_by_job, ())
-        self.current_job = bind(jobs.current_jobs_by_device)
-        self.device = bind(devices.devices_by_hostname)
-        self.device_tags = bind(devices.tags_by_device, ())
-        self.devices_by_type = bind(devices.devices_by_type, ())
-        self.devices_by_worker = bind(devices.devices_by_worker, ())
-        self.device_type = bind(inventory.device_types_by_name)
-        self.aliases_by_type = bind(inventory.aliases_by_type, ())
-        self.worker = bind(inventory.workers_by_hostname)
-        self.user = bind(users.users_by_id)
-        self.suite = bind(results.suites_by_id)
-        self.suites_by_job = bind(results.suites_by_job, ())
-        self.test_set = bind(results.sets_by_id)
-        self.sets_by_suite = bind(results.sets_by_suite, ())
-        self.job_counts = bind(results.result_counts_by_job, results.ResultCounts())
-        self.suite_counts = bind(results.result_counts_by_suite, results.ResultCounts())
         self._recent_jobs: dict[int, Loader] = {}
+
+    def __getattr__(self, name: str) -> Loader:
+        try:
+            batch, missing = self.BATCHES[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        loader = Loader(functools.partial(batch, self._ctx), missing)
+        setattr(self, name, loader)
+        return loader
 
     def recent_jobs(self, limit: int) -> Loader:
         """Each device's ``limit`` newest jobs."""

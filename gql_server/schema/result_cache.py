@@ -9,6 +9,7 @@ answer can be after a write made by another process.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 import functools
@@ -71,6 +72,7 @@ class ResultCache:
         self.max_entries = max_entries
         self.clock = clock
         self._entries: collections.OrderedDict[tuple, CachedResponse] = collections.OrderedDict()
+        self._computing: dict[tuple, asyncio.Future[bytes | None]] = {}
 
     @property
     def enabled(self) -> bool:
@@ -86,6 +88,25 @@ class ResultCache:
             return None
         self._entries.move_to_end(key)
         return entry.body
+
+    def join(self, key: tuple) -> asyncio.Future[bytes | None] | None:
+        """The computation of ``key`` already under way, or None after claiming it.
+
+        Whoever gets None computes the response and must call :meth:`finish`; the others
+        await the future, so that an expired entry is recomputed once, not once per caller.
+        """
+        running = self._computing.get(key)
+        if running is None:
+            self._computing[key] = asyncio.get_running_loop().create_future()
+        return running
+
+    def finish(self, key: tuple, body: bytes | None, version: int) -> None:
+        """Publish the outcome of a claimed computation (None: not cacheable)."""
+        if body is not None:
+            self.put(key, body, version)
+        waiting = self._computing.pop(key, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(body)
 
     def put(self, key: tuple, body: bytes, version: int) -> None:
         """Keep a body computed while the lab was at ``version``."""

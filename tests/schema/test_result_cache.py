@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.schema.result_cache import ResultCache, cacheable
 
@@ -69,3 +71,16 @@ def test_viewers_do_not_share_cached_results(lab):
     member = lab.client.execute(query, token=lab.tokens["vis-member"])
     assert anonymous["viewer"]["username"] is None
     assert member["viewer"]["username"] == "vis-member"
+
+
+def test_concurrent_misses_compute_once():
+    async def scenario() -> list:
+        changes = ChangeCounter()
+        cache = ResultCache(changes, ttl=1.0)
+        assert cache.join(("k",)) is None
+        waiting = cache.join(("k",))
+        assert waiting is not None and not waiting.done()
+        cache.finish(("k",), b"body", changes.version)
+        return [await waiting, cache.get(("k",)), cache.join(("k",))]
+
+    assert asyncio.run(scenario()) == [b"body", b"body", None]
