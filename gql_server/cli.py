@@ -35,6 +35,17 @@ async def _with_context(
         await engine.dispose()
 
 
+async def _generate_demo(settings: Settings, jobs: int, seed: int, logs: int | None) -> Any:
+    from gql_server.demo.generator import generate_demo, text_progress
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        return await generate_demo(engine, jobs, seed=seed, logs=logs, progress=text_progress())
+    finally:
+        await engine.dispose()
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -56,18 +67,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _seed_demo_if_empty(settings: Settings) -> None:
-    from gql_server.demo.generator import generate_demo, text_progress
     from gql_server.resolvers.jobs import lab_has_jobs
 
-    async def seed(ctx: RequestContext) -> None:
-        if await lab_has_jobs(ctx):
-            print("gql-server: the database already holds a lab; not adding demo data")
-            return
-        engine = ctx.sessions.kw["bind"]
-        summary = await generate_demo(engine, QUICKSTART_JOBS, progress=text_progress())
-        print(f"gql-server: demo lab ready: {summary}")
-
-    await _with_context(settings, seed)
+    if await _with_context(settings, lab_has_jobs):
+        print("gql-server: the database already holds a lab; not adding demo data")
+        return
+    summary = await _generate_demo(settings, QUICKSTART_JOBS, seed=2023, logs=None)
+    print(f"gql-server: demo lab ready: {summary}")
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -82,15 +88,8 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from gql_server.demo.generator import generate_demo, text_progress
-
-    async def run(ctx: RequestContext) -> Any:
-        engine = ctx.sessions.kw["bind"]
-        return await generate_demo(
-            engine, args.jobs, seed=args.seed, logs=args.logs, progress=text_progress()
-        )
-
-    print(f"gql-server: demo lab ready: {asyncio.run(_with_context(settings, run))}")
+    summary = asyncio.run(_generate_demo(settings, args.jobs, args.seed, args.logs))
+    print(f"gql-server: demo lab ready: {summary}")
     return 0
 
 

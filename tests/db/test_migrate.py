@@ -59,3 +59,15 @@ def test_sqlite_uses_wal(tmp_path):
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     engine.dispose()
     assert mode == "wal"
+
+
+def test_device_keeps_its_last_health_report_key(empty_database):
+    asyncio.run(_migrate(empty_database))
+    engine = sqlalchemy.create_engine(sync_url(empty_database))
+    keys = sqlalchemy.inspect(engine).get_foreign_keys("lava_scheduler_app_device")
+    engine.dispose()
+    assert any(
+        key["referred_table"] == "lava_scheduler_app_testjob"
+        and key["constrained_columns"] == ["last_health_report_job_id"]
+        for key in keys
+    )

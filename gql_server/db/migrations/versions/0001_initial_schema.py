@@ -299,13 +299,8 @@ def upgrade() -> None:
             ["lava_scheduler_app_devicetype.name"],
             name=op.f("fk_lava_scheduler_app_device_device_type_id"),
         ),
-        sa.ForeignKeyConstraint(
-            ["last_health_report_job_id"],
-            ["lava_scheduler_app_testjob.id"],
-            name=op.f("fk_lava_scheduler_app_device_last_health_report_job_id"),
-            ondelete="SET NULL",
-            use_alter=True,
-        ),
+        # The foreign key to lava_scheduler_app_testjob (created later) is added below.
+        *_device_to_job_key_inline(),
         sa.ForeignKeyConstraint(
             ["physical_group_id"],
             ["auth_group.id"],
@@ -804,7 +799,30 @@ def upgrade() -> None:
         batch_op.create_index("ix_testcase_suite_id_id", ["suite_id", "id"], unique=False)
         batch_op.create_index("ix_testcase_suite_id_result", ["suite_id", "result"], unique=False)
 
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_foreign_key(
+            op.f("fk_lava_scheduler_app_device_last_health_report_job_id"),
+            "lava_scheduler_app_device",
+            "lava_scheduler_app_testjob",
+            ["last_health_report_job_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
     # ### end Alembic commands ###
+
+
+def _device_to_job_key_inline() -> list:
+    """SQLite cannot add a foreign key later, but accepts one to a table not yet made."""
+    if op.get_bind().dialect.name != "sqlite":
+        return []
+    return [
+        sa.ForeignKeyConstraint(
+            ["last_health_report_job_id"],
+            ["lava_scheduler_app_testjob.id"],
+            name=op.f("fk_lava_scheduler_app_device_last_health_report_job_id"),
+            ondelete="SET NULL",
+        )
+    ]
 
 
 def downgrade() -> None:
