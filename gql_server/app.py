@@ -199,7 +199,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         yield
         await engine.dispose()
 
-    graphql = GraphQLEndpoint(settings, sessions, ChangeCounter())
+    graphql = GraphQLEndpoint(settings, sessions, ChangeCounter(settings.result_cache_seconds))
     app = Starlette(
         routes=[
             Route("/", lambda _r: RedirectResponse("/graphql")),

@@ -66,26 +66,47 @@ def _grants_statement() -> Any:
     )
 
 
-async def _compute_hidden(ctx: RequestContext) -> HiddenInventory:
-    viewer = ctx.viewer
-    if viewer.is_superuser:
-        return HiddenInventory()
+@dataclasses.dataclass(frozen=True)
+class Grants:
+    """Every per-object group grant, by kind of object, and the devices of restricted types."""
+
+    rows: dict[str, list[tuple[str, int, str]]]
+    devices_of_restricted_types: dict[str, list[str]]
+
+
+async def _load_grants(ctx: RequestContext) -> Grants:
     rows: dict[str, list[Any]] = {"devicetype": [], "device": [], "worker": []}
+    devices: dict[str, list[str]] = {}
     async with ctx.db() as session:
         for kind, name, group, codename in await session.execute(_grants_statement()):
             rows[kind].append((name, group, codename))
-        hidden_types = _hidden(rows["devicetype"], viewer, "view_devicetype", DEVICE_TYPE_GRANTS)
-        hidden_devices = _hidden(rows["device"], viewer, "view_device", DEVICE_GRANTS)
-        if hidden_types and not viewer.has_global("view_device"):
-            granted = {
-                name
-                for name, group, codename in rows["device"]
-                if codename in DEVICE_GRANTS and group in viewer.group_ids
-            }
-            of_hidden_types = await session.scalars(
-                select(Device.hostname).where(Device.device_type_id.in_(hidden_types))
+        restricted = {
+            name for name, _g, codename in rows["devicetype"] if codename == "view_devicetype"
+        }
+        if restricted:
+            statement = select(Device.hostname, Device.device_type_id).where(
+                Device.device_type_id.in_(sorted(restricted))
             )
-            hidden_devices |= set(of_hidden_types) - granted
+            for hostname, device_type in await session.execute(statement):
+                devices.setdefault(device_type, []).append(hostname)
+    return Grants(rows=rows, devices_of_restricted_types=devices)
+
+
+def hidden_for(viewer: Viewer, grants: Grants) -> HiddenInventory:
+    """What ``viewer`` may not see, given the lab's per-object grants."""
+    if viewer.is_superuser:
+        return HiddenInventory()
+    rows = grants.rows
+    hidden_types = _hidden(rows["devicetype"], viewer, "view_devicetype", DEVICE_TYPE_GRANTS)
+    hidden_devices = _hidden(rows["device"], viewer, "view_device", DEVICE_GRANTS)
+    if hidden_types and not viewer.has_global("view_device"):
+        granted = {
+            name
+            for name, group, codename in rows["device"]
+            if codename in DEVICE_GRANTS and group in viewer.group_ids
+        }
+        for device_type in hidden_types:
+            hidden_devices |= set(grants.devices_of_restricted_types.get(device_type, ())) - granted
     return HiddenInventory(
         device_types=frozenset(hidden_types),
         devices=frozenset(hidden_devices),
@@ -93,8 +114,19 @@ async def _compute_hidden(ctx: RequestContext) -> HiddenInventory:
     )
 
 
+async def _compute_hidden(ctx: RequestContext) -> HiddenInventory:
+    if ctx.viewer.is_superuser:
+        return HiddenInventory()
+    grants = await ctx.changes.derived("grants", lambda: _load_grants(ctx))
+    return hidden_for(ctx.viewer, grants)
+
+
 async def hidden_inventory(ctx: RequestContext) -> HiddenInventory:
-    """What the viewer may not see, computed once per request (one or two small queries)."""
+    """What the viewer may not see, computed once per request from the lab's grants.
+
+    The grants themselves are shared by all requests until the lab changes (see
+    :class:`~gql_server.resolvers.changes.ChangeCounter`).
+    """
     return await ctx.once("hidden-inventory", lambda: _compute_hidden(ctx))
 
 
