@@ -62,6 +62,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
         log_level="warning" if args.quiet else "info",
+        timeout_graceful_shutdown=5,
     )
     return 0
 

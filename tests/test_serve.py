@@ -76,5 +76,6 @@ def test_https_with_certificate_and_key(empty_database, tmp_path):
             "viewer": {"isAuthenticated": False}
         }
         assert server.base_url.startswith("https://")
+        client.http.close()
     finally:
         server.stop()
