@@ -33,6 +33,9 @@ class Settings:
     expose_sql_statements: bool = False
     result_cache_seconds: float = 1.0
     result_cache_entries: int = 1024
+    event_socket: str = "tcp://127.0.0.1:5500"
+    event_topic: str = "org.lavasoftware"
+    embedded_publisher: bool = True
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given non-None values replaced."""

@@ -64,7 +64,7 @@ class GraphQLEndpoint:
         if declared and declared.isdigit() and int(declared) > self.settings.max_body_bytes:
             await _error(413, "request body too large", "BAD_REQUEST")(scope, receive, send)
             return
-        ctx = RequestContext(self.sessions, ANONYMOUS, self.changes)
+        ctx = RequestContext(self.sessions, ANONYMOUS, self.changes, self.settings.event_topic)
         try:
             await self._serve(ctx, scope, receive, self._with_count(send, counter))
         except (MalformedAuthorization, Unauthenticated) as exc:

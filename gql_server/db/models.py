@@ -444,3 +444,28 @@ class TestCase(Base):
         ForeignKey("lava_results_app_testset.id", ondelete="SET NULL"), index=True
     )
     logged: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class EventRecord(Base):
+    """The event outbox: written in the transaction of the change it reports.
+
+    ``seq`` is given by the publisher when it publishes the event, in publication order;
+    it is the cursor subscribers resume from. Rows are kept after publication.
+    """
+
+    __tablename__ = "gql_server_event"
+    __table_args__ = (Index("ix_gql_server_event_unpublished", "seq", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    username: Mapped[str] = mapped_column(String(150))
+    data: Mapped[str] = mapped_column(Text)
+    job_id: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -6,6 +6,8 @@ server process, the command line) are seen after at most ``max_staleness`` secon
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable
@@ -29,10 +31,21 @@ class ChangeCounter:
         self.max_staleness = max_staleness
         self.clock = clock
         self._derived: dict[str, _Derived] = {}
+        self._changed: asyncio.Event | None = None
 
     def bump(self) -> None:
-        """Record that the lab changed."""
+        """Record that the lab changed, and wake whoever waits for a change."""
         self.version += 1
+        if self._changed is not None:
+            self._changed.set()
+
+    async def wait(self, timeout: float) -> None:
+        """Return at the next change made by this process, or after ``timeout`` seconds."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        self._changed.clear()
 
     async def derived(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
         """A value computed from the lab, reused until the next write or until it ages out."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gql_server.events.wire import DEFAULT_TOPIC_PREFIX
 from gql_server.resolvers.changes import ChangeCounter
 
 
@@ -48,10 +49,12 @@ class RequestContext:
         sessions: async_sessionmaker,
         viewer: Viewer = ANONYMOUS,
         changes: ChangeCounter | None = None,
+        topic_prefix: str = DEFAULT_TOPIC_PREFIX,
     ) -> None:
         self.sessions = sessions
         self.viewer = viewer
         self.changes = changes or ChangeCounter()
+        self.topic_prefix = topic_prefix
         self.memo: dict[Any, Any] = {}
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()

@@ -7,12 +7,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import Device, DeviceTag, Tag
-from gql_server.lab.enums import DeviceHealth, DeviceState
+from gql_server.db.models import Device, DeviceTag, Tag, TestJob
+from gql_server.db.types import utcnow
+from gql_server.events.wire import device_event
+from gql_server.lab.enums import DeviceHealth, DeviceState, JobState
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import NotFound, PermissionDenied
+from gql_server.resolvers.events import record_event
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import device_visible
+from gql_server.resolvers.permissions import can_change_device, device_visible
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,3 +117,41 @@ async def tags_by_device(ctx: RequestContext, hostnames: Sequence[str]) -> dict[
         for hostname, tag in await session.execute(statement):
             grouped[hostname].append(tag)
     return grouped
+
+
+async def current_job_reference(session: AsyncSession, hostname: str) -> int | str | None:
+    """The display id of the device's unfinished job (LAVA's ``job`` key), or None."""
+    row = (
+        await session.execute(
+            select(TestJob.id, TestJob.sub_id).where(
+                TestJob.actual_device_id == hostname, TestJob.state != int(JobState.FINISHED)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return row.sub_id or row.id
+
+
+def record_device_change(ctx: RequestContext, session: AsyncSession, device: Device, job) -> None:
+    """Put the device's event in the outbox of the session's transaction."""
+    record_event(
+        session,
+        device_event(device, current_job_id=job, timestamp=utcnow(), topic_prefix=ctx.topic_prefix),
+    )
+
+
+async def set_device_health(ctx: RequestContext, hostname: str, health: DeviceHealth) -> Device:
+    """Change a device's health (maintenance, back online, retire...) and emit its event."""
+    device = await get_device(ctx, hostname)
+    if device is None:
+        raise NotFound(f"no device named {hostname!r}")
+    if not await can_change_device(ctx, device.hostname, device.device_type_id):
+        raise PermissionDenied(f"you may not change device {hostname!r}")
+    async with ctx.db() as session:
+        if device.health == int(health):
+            return device
+        device.health = int(health)
+        record_device_change(ctx, session, device, await current_job_reference(session, hostname))
+        await ctx.commit(session)
+    return device

@@ -7,10 +7,16 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from gql_server.db.models import Alias, DeviceType, Tag, Worker
+from gql_server.db.models import Alias, Device, DeviceType, Tag, Worker
+from gql_server.db.types import utcnow
+from gql_server.events.wire import worker_event
+from gql_server.lab.enums import DeviceHealth, WorkerHealth
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.devices import current_job_reference, record_device_change
+from gql_server.resolvers.errors import NotFound, PermissionDenied
+from gql_server.resolvers.events import record_event
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import device_type_visible, worker_visible
+from gql_server.resolvers.permissions import can_change_worker, device_type_visible, worker_visible
 
 
 async def get_device_type(ctx: RequestContext, name: str) -> DeviceType | None:
@@ -97,3 +103,45 @@ async def get_tag(ctx: RequestContext, name: str) -> Tag | None:
 async def list_tags(ctx: RequestContext, page: PageArgs = FIRST_PAGE) -> Page[Tag]:
     """One page of tags by name."""
     return await paginate(ctx, select(Tag), SortKey(Tag.name, Tag.name), page)
+
+
+def _cascade(worker_health: int, previous: int, device_health: int) -> int | None:
+    """The health a worker's health change gives one of its devices (None: unchanged)."""
+    moving_to_active = worker_health == WorkerHealth.ACTIVE and previous in (
+        WorkerHealth.ACTIVE,
+        WorkerHealth.MAINTENANCE,
+    )
+    if moving_to_active and device_health == DeviceHealth.GOOD:
+        return int(DeviceHealth.UNKNOWN)
+    retiring = worker_health == WorkerHealth.RETIRED
+    if retiring and device_health not in (DeviceHealth.BAD, DeviceHealth.RETIRED):
+        return int(DeviceHealth.RETIRED)
+    return None
+
+
+async def set_worker_health(ctx: RequestContext, hostname: str, health: WorkerHealth) -> Worker:
+    """Change a worker's health, cascading to its devices as LAVA does, with their events."""
+    worker = await get_worker(ctx, hostname)
+    if worker is None:
+        raise NotFound(f"no worker named {hostname!r}")
+    if not await can_change_worker(ctx, hostname):
+        raise PermissionDenied(f"you may not change worker {hostname!r}")
+    async with ctx.db() as session:
+        if worker.health == int(health):
+            return worker
+        attached = await session.scalars(
+            select(Device).where(Device.worker_host_id == hostname).order_by(Device.hostname)
+        )
+        for device in attached:
+            new_health = _cascade(int(health), worker.health, device.health)
+            if new_health is not None:
+                device.health = new_health
+                job = await current_job_reference(session, device.hostname)
+                record_device_change(ctx, session, device, job)
+        worker.health = int(health)
+        record_event(
+            session,
+            worker_event(worker, timestamp=utcnow(), topic_prefix=ctx.topic_prefix),
+        )
+        await ctx.commit(session)
+    return worker

@@ -177,3 +177,45 @@ async def job_visible(ctx: RequestContext) -> ColumnElement[bool]:
     )
     in_all_groups = and_(has_groups, not_(outside_my_groups))
     return or_(TestJob.submitter_id == viewer.user_id, in_all_groups, public)
+
+
+def _group_grant(
+    rows: list[tuple[str, int, str]], viewer: Viewer, name: str, codename: str
+) -> bool:
+    return any(
+        row_name == name and code == codename and group in viewer.group_ids
+        for row_name, group, code in rows
+    )
+
+
+def _restricted(rows: list[tuple[str, int, str]], name: str, codename: str) -> bool:
+    return any(row_name == name and code == codename for row_name, _group, code in rows)
+
+
+async def can_change_device(ctx: RequestContext, hostname: str, device_type: str) -> bool:
+    """LAVA's device change right: on the device, or else on its type when not restricted."""
+    viewer = ctx.viewer
+    if viewer.has_global("change_device"):
+        return True
+    if not viewer.is_authenticated:
+        return False
+    grants = await ctx.changes.derived("grants", lambda: _load_grants(ctx))
+    rows = grants.rows
+    if _group_grant(rows["device"], viewer, hostname, "change_device"):
+        return True
+    if _restricted(rows["device"], hostname, "change_device"):
+        return False
+    return viewer.has_global("change_devicetype") or _group_grant(
+        rows["devicetype"], viewer, device_type, "change_devicetype"
+    )
+
+
+async def can_change_worker(ctx: RequestContext, hostname: str) -> bool:
+    """LAVA's worker change right: global, or a group permission on the worker."""
+    viewer = ctx.viewer
+    if viewer.has_global("change_worker"):
+        return True
+    if not viewer.is_authenticated:
+        return False
+    grants = await ctx.changes.derived("grants", lambda: _load_grants(ctx))
+    return _group_grant(grants.rows["worker"], viewer, hostname, "change_worker")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_server.resolvers import users
+from gql_server.resolvers import devices, inventory, users
 from gql_server.schema.context import Info
+from gql_server.schema.enums import DeviceHealth, WorkerHealth
 from gql_server.schema.query import Token
+from gql_server.schema.types import Device, Worker
 
 
 @strawberry.type(description="A token just made. Keep the secret: it is not shown again.")
@@ -21,6 +23,16 @@ class Mutation:
     async def create_token(self, info: Info, description: str = "") -> CreatedToken:
         made = await users.create_token(info.context.ctx, description)
         return CreatedToken(token=made.token, secret=made.secret)
+
+    @strawberry.mutation(
+        description="Set a device's health: MAINTENANCE, back to UNKNOWN (online), RETIRED..."
+    )
+    async def set_device_health(self, info: Info, hostname: str, health: DeviceHealth) -> Device:
+        return await devices.set_device_health(info.context.ctx, hostname, health)
+
+    @strawberry.mutation(description="Set a worker's health; its devices follow as in LAVA.")
+    async def set_worker_health(self, info: Info, hostname: str, health: WorkerHealth) -> Worker:
+        return await inventory.set_worker_health(info.context.ctx, hostname, health)
 
     @strawberry.mutation(description="Revoke one of the viewer's API tokens.")
     async def delete_token(self, info: Info, id: int) -> Token:

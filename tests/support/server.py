@@ -41,7 +41,13 @@ class ServerProcess:
         self.port = free_port()
         self.base_url = f"{scheme}://127.0.0.1:{self.port}"
         self.log_path = log_path
-        environment = {**os.environ, "GQL_SERVER_EXPOSE_SQL_STATEMENTS": "true", **(env or {})}
+        self.event_socket = f"tcp://127.0.0.1:{free_port()}"
+        environment = {
+            **os.environ,
+            "GQL_SERVER_EXPOSE_SQL_STATEMENTS": "true",
+            "GQL_SERVER_EVENT_SOCKET": self.event_socket,
+            **(env or {}),
+        }
         command = gql_server_command(
             database_url, "serve", "--port", str(self.port), "--quiet", *extra
         )

@@ -1,0 +1,83 @@
+"""The publisher: drains the outbox, in order, to a ZMQ PUB socket in LAVA's wire format."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import zmq
+import zmq.asyncio
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from gql_server.events.wire import encode
+from gql_server.resolvers.changes import ChangeCounter
+from gql_server.resolvers.context import RequestContext, Viewer
+from gql_server.resolvers.events import claim_unpublished, to_event
+
+logger = logging.getLogger("gql_server.publisher")
+
+PUBLISHER = Viewer(is_superuser=True)
+BATCH = 500
+IDLE_POLL_S = 0.05
+HEARTBEAT_MS = 5000
+HEARTBEAT_TIMEOUT_MS = 15000
+
+
+def _pub_socket(context: zmq.asyncio.Context, endpoint: str) -> zmq.asyncio.Socket:
+    socket = context.socket(zmq.PUB)
+    socket.setsockopt(zmq.HEARTBEAT_IVL, HEARTBEAT_MS)
+    socket.setsockopt(zmq.HEARTBEAT_TIMEOUT, HEARTBEAT_TIMEOUT_MS)
+    socket.setsockopt(zmq.HEARTBEAT_TTL, HEARTBEAT_TIMEOUT_MS)
+    socket.setsockopt(zmq.LINGER, 1000)
+    socket.bind(endpoint)
+    return socket
+
+
+class Publisher:
+    """Publishes committed events; wakes at once for this process's writes, else polls."""
+
+    def __init__(self, sessions: async_sessionmaker, changes: ChangeCounter, endpoint: str) -> None:
+        self.sessions = sessions
+        self.changes = changes
+        self.endpoint = endpoint
+
+    async def run(self) -> None:
+        """Publish until cancelled."""
+        context = zmq.asyncio.Context.instance()
+        socket = _pub_socket(context, self.endpoint)
+        logger.info("publishing events on %s", self.endpoint)
+        try:
+            while True:
+                if not await self.publish_pending(socket):
+                    await self.changes.wait(IDLE_POLL_S)
+        finally:
+            socket.close()
+
+    async def publish_pending(self, socket: zmq.asyncio.Socket) -> int:
+        """Publish one batch of unpublished events; returns how many."""
+        ctx = RequestContext(self.sessions, PUBLISHER, self.changes)
+        try:
+            records = await claim_unpublished(ctx, BATCH)
+        finally:
+            await ctx.close()
+        for record in records:
+            await socket.send_multipart(encode(to_event(record)))
+        return len(records)
+
+
+async def run_publisher(
+    sessions: async_sessionmaker, changes: ChangeCounter, endpoint: str
+) -> None:
+    """Run a publisher, logging (not raising) database errors so that it keeps going."""
+    publisher = Publisher(sessions, changes, endpoint)
+    while True:
+        try:
+            await publisher.run()
+        except asyncio.CancelledError:
+            raise
+        except zmq.ZMQError:
+            logger.exception("cannot publish on %s", endpoint)
+            raise
+        except Exception:
+            logger.exception("publisher failed; restarting in one second")
+            await asyncio.sleep(1)

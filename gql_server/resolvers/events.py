@@ -1,0 +1,63 @@
+"""The event outbox: events are recorded with the change they report, then published."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_server.db.models import EventRecord
+from gql_server.events.wire import Event
+from gql_server.resolvers.context import RequestContext
+
+
+def record_event(session: AsyncSession, event: Event, job_id: int | None = None) -> None:
+    """Add ``event`` to the outbox in the session's transaction (published once committed)."""
+    session.add(
+        EventRecord(
+            topic=event.topic,
+            message_id=event.uuid,
+            created=event.timestamp,
+            username=event.username,
+            data=json.dumps(event.data),
+            job_id=job_id,
+        )
+    )
+
+
+def to_event(record: EventRecord) -> Event:
+    """The wire event a stored record stands for."""
+    return Event(
+        topic=record.topic,
+        uuid=record.message_id,
+        timestamp=record.created,
+        username=record.username,
+        data=json.loads(record.data),
+    )
+
+
+async def claim_unpublished(ctx: RequestContext, limit: int) -> Sequence[EventRecord]:
+    """Give the oldest unpublished events their publication sequence numbers, and return them.
+
+    Only one publisher may run against a database: it alone numbers events.
+    """
+    async with ctx.db() as session:
+        records = list(
+            await session.scalars(
+                select(EventRecord)
+                .where(EventRecord.seq.is_(None))
+                .order_by(EventRecord.id)
+                .limit(limit)
+            )
+        )
+        if not records:
+            await session.rollback()
+            return []
+        last = await session.scalar(select(func.max(EventRecord.seq)))
+        next_seq = (last or 0) + 1
+        for offset, record in enumerate(records):
+            record.seq = next_seq + offset
+        await session.commit()
+        return records
