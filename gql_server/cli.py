@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -75,6 +77,34 @@ async def _seed_demo_if_empty(settings: Settings) -> None:
         return
     summary = await _generate_demo(settings, QUICKSTART_JOBS, seed=2023, logs=None)
     print(f"gql-server: demo lab ready: {summary}")
+
+
+def cmd_publisher(settings: Settings, _args: argparse.Namespace) -> int:
+    from gql_server.events.publisher import run_publisher
+    from gql_server.resolvers.changes import ChangeCounter
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate(engine)
+            print(
+                f"gql-server: publishing on {settings.event_socket}, receiving pushed events"
+                f" on {settings.internal_event_socket}",
+                flush=True,
+            )
+            await run_publisher(
+                session_factory(engine),
+                ChangeCounter(),
+                settings.event_socket,
+                internal_endpoint=settings.internal_event_socket,
+                topic_prefix=settings.event_topic,
+            )
+        finally:
+            await engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+    return 0
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -181,7 +211,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     serve.add_argument("--demo", action="store_true", help="add a demo lab to an empty database")
     serve.add_argument("--quiet", action="store_true", help="log warnings only")
+    serve.add_argument(
+        "--no-publisher",
+        action="store_true",
+        help="do not publish events here (a separate `gql-server publisher` does)",
+    )
     serve.set_defaults(handler=cmd_serve)
+
+    publisher = commands.add_parser(
+        "publisher", help="publish the event outbox and receive pushed events (one per database)"
+    )
+    publisher.add_argument("--event-socket", help="ZMQ PUB endpoint to bind")
+    publisher.add_argument("--internal-event-socket", help="ZMQ PULL endpoint to bind")
+    publisher.set_defaults(handler=cmd_publisher)
 
     commands.add_parser("migrate", help="create or upgrade the database").set_defaults(
         handler=cmd_migrate
@@ -232,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings(args.config).with_overrides(
             database_url=args.database_url,
@@ -239,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(args, "port", None),
             ssl_certfile=getattr(args, "ssl_certfile", None),
             ssl_keyfile=getattr(args, "ssl_keyfile", None),
+            event_socket=getattr(args, "event_socket", None),
+            internal_event_socket=getattr(args, "internal_event_socket", None),
+            embedded_publisher=False if getattr(args, "no_publisher", False) else None,
         )
         return args.handler(settings, args)
     except (LabError, ValueError) as exc:

@@ -35,6 +35,7 @@ class Settings:
     result_cache_entries: int = 1024
     event_socket: str = "tcp://127.0.0.1:5500"
     event_topic: str = "org.lavasoftware"
+    internal_event_socket: str = "tcp://127.0.0.1:5501"
     embedded_publisher: bool = True
 
     def with_overrides(self, **values: Any) -> Settings:

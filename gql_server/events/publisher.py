@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import zmq
 import zmq.asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from gql_server.events.wire import encode
+from gql_server.events.ingest import Ingestor
+from gql_server.events.wire import DEFAULT_TOPIC_PREFIX, encode
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import RequestContext, Viewer
 from gql_server.resolvers.events import claim_unpublished, to_event
@@ -21,6 +23,9 @@ BATCH = 500
 IDLE_POLL_S = 0.05
 HEARTBEAT_MS = 5000
 HEARTBEAT_TIMEOUT_MS = 15000
+# Subscribers that were waiting for a (re)started publisher reconnect every 100 ms; give them
+# time to subscribe before the backlog goes out, since a PUB socket drops what nobody hears.
+STARTUP_GRACE_S = 0.5
 
 
 def _pub_socket(context: zmq.asyncio.Context, endpoint: str) -> zmq.asyncio.Socket:
@@ -46,6 +51,7 @@ class Publisher:
         context = zmq.asyncio.Context.instance()
         socket = _pub_socket(context, self.endpoint)
         logger.info("publishing events on %s", self.endpoint)
+        await asyncio.sleep(STARTUP_GRACE_S)
         try:
             while True:
                 if not await self.publish_pending(socket):
@@ -66,18 +72,32 @@ class Publisher:
 
 
 async def run_publisher(
-    sessions: async_sessionmaker, changes: ChangeCounter, endpoint: str
+    sessions: async_sessionmaker,
+    changes: ChangeCounter,
+    endpoint: str,
+    *,
+    internal_endpoint: str | None = None,
+    topic_prefix: str = DEFAULT_TOPIC_PREFIX,
 ) -> None:
-    """Run a publisher, logging (not raising) database errors so that it keeps going."""
-    publisher = Publisher(sessions, changes, endpoint)
+    """Publish the outbox on ``endpoint`` and, when given, record events pushed to
+    ``internal_endpoint``. Database errors are logged and retried; a socket that cannot be
+    bound is logged and ends the publisher (the events wait in the outbox)."""
+    tasks = [_keep_running("publisher", Publisher(sessions, changes, endpoint).run)]
+    if internal_endpoint:
+        ingestor = Ingestor(sessions, changes, internal_endpoint, topic_prefix)
+        tasks.append(_keep_running("ingestor", ingestor.run))
+    await asyncio.gather(*tasks)
+
+
+async def _keep_running(name: str, run: Callable[[], Awaitable[None]]) -> None:
     while True:
         try:
-            await publisher.run()
+            await run()
         except asyncio.CancelledError:
             raise
-        except zmq.ZMQError:
-            logger.exception("cannot publish on %s", endpoint)
-            raise
+        except zmq.ZMQError as exc:
+            logger.error("%s cannot use its socket: %s; events stay in the outbox", name, exc)
+            return
         except Exception:
-            logger.exception("publisher failed; restarting in one second")
+            logger.exception("%s failed; restarting in one second", name)
             await asyncio.sleep(1)

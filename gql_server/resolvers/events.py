@@ -61,3 +61,21 @@ async def claim_unpublished(ctx: RequestContext, limit: int) -> Sequence[EventRe
             record.seq = next_seq + offset
         await session.commit()
         return records
+
+
+def _job_of(event: Event) -> int | None:
+    job = event.data.get("job")
+    return job if isinstance(job, int) and not isinstance(job, bool) else None
+
+
+async def record_external_event(ctx: RequestContext, event: Event) -> bool:
+    """Record an event pushed by an outside producer; False when its id was already seen."""
+    async with ctx.db() as session:
+        known = await session.scalar(
+            select(EventRecord.id).where(EventRecord.message_id == event.uuid)
+        )
+        if known is not None:
+            return False
+        record_event(session, event, job_id=_job_of(event))
+        await ctx.commit(session)
+    return True
