@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_server.resolvers import devices, inventory, users
+from gql_server.resolvers import devices, inventory, submissions, users
 from gql_server.schema.context import Info
 from gql_server.schema.enums import DeviceHealth, WorkerHealth
 from gql_server.schema.query import Token
-from gql_server.schema.types import Device, Worker
+from gql_server.schema.types import Device, Job, Worker
 
 
 @strawberry.type(description="A token just made. Keep the secret: it is not shown again.")
@@ -33,6 +33,20 @@ class Mutation:
     @strawberry.mutation(description="Set a worker's health; its devices follow as in LAVA.")
     async def set_worker_health(self, info: Info, hostname: str, health: WorkerHealth) -> Worker:
         return await inventory.set_worker_health(info.context.ctx, hostname, health)
+
+    @strawberry.mutation(
+        description="Submit a LAVA job definition (YAML); a multinode one gives a job per node."
+    )
+    async def submit_job(self, info: Info, definition: str) -> list[Job]:
+        return await submissions.submit_job(info.context.ctx, definition)
+
+    @strawberry.mutation(description="Cancel a job, and the rest of its multinode group.")
+    async def cancel_job(self, info: Info, id: int) -> list[Job]:
+        return await submissions.cancel_job(info.context.ctx, id)
+
+    @strawberry.mutation(description="Submit again the definition of a job one may see.")
+    async def resubmit_job(self, info: Info, id: int) -> list[Job]:
+        return await submissions.resubmit_job(info.context.ctx, id)
 
     @strawberry.mutation(description="Revoke one of the viewer's API tokens.")
     async def delete_token(self, info: Info, id: int) -> Token:

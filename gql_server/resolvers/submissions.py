@@ -1,0 +1,335 @@
+"""Submitting, canceling and resubmitting jobs, with LAVA's checks and texts.
+
+All checks run before any row is written; a refused submission stores nothing. Each new
+or changed job puts its ``.testjob`` event in the outbox of the same transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_server.db.models import (
+    Alias,
+    Device,
+    DeviceTag,
+    DeviceType,
+    Group,
+    Tag,
+    TestJob,
+    TestJobTag,
+    TestJobViewingGroup,
+    User,
+    UserGroup,
+)
+from gql_server.db.types import utcnow
+from gql_server.events.wire import job_event
+from gql_server.lab.definition import (
+    DefinitionError,
+    ValidatedJob,
+    VisibilityKind,
+    validate_definition,
+)
+from gql_server.lab.enums import DeviceHealth, JobHealth, JobState
+from gql_server.lab.states import JobStatus, cancel
+from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.events import record_event
+from gql_server.resolvers.jobs import get_job
+from gql_server.resolvers.permissions import HiddenInventory, can_change_device, hidden_inventory
+
+LOGIN_REQUIRED = "Authentication with user and token required for this API."
+
+
+class SubmissionRefused(LabError):
+    """A refused submission; the message is LAVA's whole text (with its prefix)."""
+
+    code = "BAD_USER_INPUT"
+
+
+def _unavailable(text: str) -> SubmissionRefused:
+    return SubmissionRefused(f"Device unavailable: {text}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """One job to create: its device type (None for a connection), tags and definition."""
+
+    device_type: str | None
+    tags: tuple[str, ...]
+    definition: str
+    original_definition: str
+    sub_index: int | None
+
+
+def _nodes(validated: ValidatedJob) -> list[Node]:
+    if not validated.is_multinode:
+        return [
+            Node(
+                validated.device_type,
+                validated.tags,
+                validated.definition,
+                validated.original_definition,
+                None,
+            )
+        ]
+    return [
+        Node(node.device_type, node.tags, node.definition, node.definition, node.sub_id)
+        for node in validated.nodes
+    ]
+
+
+async def _resolve_type(
+    ctx: RequestContext, session: AsyncSession, hidden: HiddenInventory, name: str
+) -> str:
+    aliased = await session.scalar(select(Alias.device_type_id).where(Alias.name == name))
+    resolved = aliased or await session.scalar(
+        select(DeviceType.name).where(DeviceType.name == name)
+    )
+    if resolved is None:
+        raise _unavailable(f"Device type '{name}' is unavailable.")
+    if resolved in hidden.device_types:
+        raise _unavailable(f"Device type '{name}' is unavailable to user '{ctx.viewer.username}'")
+    return resolved
+
+
+async def _check_devices(
+    ctx: RequestContext,
+    session: AsyncSession,
+    hidden: HiddenInventory,
+    device_type: str,
+    tags: Sequence[str],
+    count: int,
+) -> None:
+    devices = list(
+        await session.scalars(
+            select(Device.hostname).where(
+                Device.device_type_id == device_type,
+                Device.health != int(DeviceHealth.RETIRED),
+            )
+        )
+    )
+    if not devices:
+        raise _unavailable(f"No devices of type {device_type} are available.")
+    usable = [hostname for hostname in devices if hostname not in hidden.devices]
+    if not usable:
+        raise _unavailable(
+            f"No devices from {devices!r} pool are currently available to user"
+            f" {ctx.viewer.username}"
+        )
+    if count > len(usable):
+        raise _unavailable(
+            f"Not enough devices of type {device_type} are currently available to user"
+            f" {ctx.viewer.username}"
+        )
+    for tag in tags:
+        if await session.scalar(select(Tag.id).where(Tag.name == tag)) is None:
+            raise SubmissionRefused(
+                f"Invalid job definition: Device tag '{tag}' does not exist in the database.."
+            )
+    if tags:
+        carrying = [
+            hostname
+            for hostname in usable
+            if set(tags)
+            <= set(
+                await session.scalars(
+                    select(Tag.name)
+                    .join(DeviceTag, DeviceTag.tag_id == Tag.id)
+                    .where(DeviceTag.device_id == hostname)
+                )
+            )
+        ]
+        if len(carrying) < max(count, 1):
+            raise _unavailable(
+                f"No devices of type {device_type} are available which have all of the tags"
+                f" '{', '.join(tags)}'."
+            )
+
+
+async def _viewing_groups(
+    ctx: RequestContext, session: AsyncSession, validated: ValidatedJob
+) -> list[int]:
+    visibility = validated.visibility
+    if visibility.kind is VisibilityKind.PUBLIC:
+        return []
+    if visibility.kind is VisibilityKind.PERSONAL:
+        return []
+    names = list(visibility.groups or ())
+    found = list(await session.scalars(select(Group.id).where(Group.name.in_(names))))
+    if visibility.groups is not None and not found:
+        raise SubmissionRefused(
+            "Problem with submitted job data: No known groups were found in the visibility list."
+        )
+    return found
+
+
+async def _record_job(
+    ctx: RequestContext, session: AsyncSession, job: TestJob, submitter: str
+) -> None:
+    worker = None
+    if job.actual_device_id is not None:
+        worker = await session.scalar(
+            select(Device.worker_host_id).where(Device.hostname == job.actual_device_id)
+        )
+    record_event(
+        session,
+        job_event(
+            job,
+            submitter=submitter,
+            device_type=job.requested_device_type_id,
+            worker=worker,
+            timestamp=utcnow(),
+            topic_prefix=ctx.topic_prefix,
+        ),
+        job_id=job.id,
+    )
+
+
+async def submit_job(ctx: RequestContext, definition: str) -> list[TestJob]:
+    """Validate and store a job definition: one job, or one per node of a multinode group."""
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    try:
+        validated = validate_definition(definition)
+    except DefinitionError as exc:
+        raise SubmissionRefused(str(exc)) from exc
+    nodes = _nodes(validated)
+    hidden = await hidden_inventory(ctx)
+    async with ctx.db() as session:
+        types: list[str | None] = []
+        for node in nodes:
+            if node.device_type is None:
+                types.append(None)
+                continue
+            resolved = await _resolve_type(ctx, session, hidden, node.device_type)
+            count = sum(1 for other in nodes if other.device_type == node.device_type)
+            await _check_devices(ctx, session, hidden, resolved, node.tags, count)
+            types.append(resolved)
+        groups = await _viewing_groups(ctx, session, validated)
+        jobs = await _create(ctx, session, validated, nodes, types, groups)
+        await ctx.commit(session)
+    return jobs
+
+
+async def _create(
+    ctx: RequestContext,
+    session: AsyncSession,
+    validated: ValidatedJob,
+    nodes: list[Node],
+    types: list[str | None],
+    groups: list[int],
+) -> list[TestJob]:
+    now = utcnow()
+    jobs: list[TestJob] = []
+    for node, device_type in zip(nodes, types, strict=True):
+        job = TestJob(
+            description=validated.job_name,
+            is_public=validated.visibility.kind is VisibilityKind.PUBLIC,
+            target_group=validated.target_group,
+            submitter_id=ctx.viewer.user_id,
+            requested_device_type_id=device_type,
+            submit_time=now,
+            state=int(JobState.SUBMITTED),
+            health=int(JobHealth.UNKNOWN),
+            priority=validated.priority,
+            definition=node.definition,
+            original_definition=node.original_definition,
+            multinode_definition=validated.multinode_definition,
+            queue_timeout=validated.queue_timeout,
+            token=secrets.token_hex(16),
+            metadata_=validated.metadata,
+            sub_id="",
+        )
+        session.add(job)
+        await session.flush()
+        if node.sub_index is not None:
+            job.sub_id = f"{(jobs[0] if jobs else job).id}.{node.sub_index}"
+        jobs.append(job)
+        tag_ids = await session.scalars(select(Tag.id).where(Tag.name.in_(list(node.tags))))
+        session.add_all(TestJobTag(testjob_id=job.id, tag_id=tag_id) for tag_id in tag_ids)
+        session.add_all(TestJobViewingGroup(testjob_id=job.id, group_id=g) for g in groups)
+    if validated.visibility.kind is VisibilityKind.PERSONAL:
+        await _personal_group(ctx, session, jobs)
+    await session.flush()
+    for job in jobs:
+        await _record_job(ctx, session, job, ctx.viewer.username)
+    return jobs
+
+
+async def _personal_group(ctx: RequestContext, session: AsyncSession, jobs: list[TestJob]) -> None:
+    """LAVA's ``personal``: a viewing group named after the submitter, made if missing."""
+    name = ctx.viewer.username
+    group = (await session.scalars(select(Group).where(Group.name == name))).first()
+    if group is None:
+        group = Group(name=name)
+        session.add(group)
+        await session.flush()
+        session.add(UserGroup(user_id=ctx.viewer.user_id, group_id=group.id))
+    session.add_all(TestJobViewingGroup(testjob_id=job.id, group_id=group.id) for job in jobs)
+
+
+async def _may_change(ctx: RequestContext, job: TestJob) -> bool:
+    viewer = ctx.viewer
+    if viewer.user_id == job.submitter_id or viewer.has_global("change_testjob"):
+        return True
+    if job.actual_device_id is not None:
+        async with ctx.db() as session:
+            device_type = await session.scalar(
+                select(Device.device_type_id).where(Device.hostname == job.actual_device_id)
+            )
+        return await can_change_device(ctx, job.actual_device_id, device_type or "")
+    return viewer.has_global("change_devicetype")
+
+
+async def cancel_job(ctx: RequestContext, job_id: int) -> list[TestJob]:
+    """Cancel a job (and the rest of its multinode group); returns the jobs changed."""
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    job = await get_job(ctx, job_id)
+    if job is None:
+        raise NotFound(f"Job '{job_id}' was not found.")
+    if not await _may_change(ctx, job):
+        raise PermissionDenied(f"Permission denied for user to job {job_id}")
+    async with ctx.db() as session:
+        group = [job]
+        if job.target_group:
+            group = list(
+                await session.scalars(
+                    select(TestJob)
+                    .where(TestJob.target_group == job.target_group)
+                    .order_by(TestJob.id)
+                )
+            )
+        now = utcnow()
+        changed = []
+        for member in group:
+            status = JobStatus(
+                JobState(member.state), JobHealth(member.health), member.start_time, member.end_time
+            )
+            after = cancel(status, now)
+            if after is None:
+                continue
+            member.state, member.health = int(after.state), int(after.health)
+            member.start_time, member.end_time = after.start_time, after.end_time
+            changed.append(member)
+        if not changed:
+            raise SubmissionRefused(f"Job '{job_id}' is not in a cancelable state.")
+        submitter = await session.scalar(select(User.username).where(User.id == job.submitter_id))
+        for member in changed:
+            await _record_job(ctx, session, member, submitter or "")
+        await ctx.commit(session)
+    return changed
+
+
+async def resubmit_job(ctx: RequestContext, job_id: int) -> list[TestJob]:
+    """Submit again the definition of a job the viewer may see."""
+    job = await get_job(ctx, job_id)
+    if job is None:
+        raise NotFound(f"Job '{job_id}' was not found.")
+    definition = job.multinode_definition or job.definition
+    return await submit_job(ctx, definition)
