@@ -10,17 +10,19 @@ character. Schema errors are worded and ordered as LAVA's validation library (vo
 reports its first error: mapping keys in the order written, then missing required keys.
 
 Deliberate differences from LAVA, each where LAVA fails with an internal error (-32603) or
-misbehaves: definitions are bounded (size, nesting, alias expansion, group size); a single-node
-job without ``device_type``, a multinode block without ``roles``, a role without ``count`` or
-``device_type``, a role with no action, a group of no node, an invalid role ``context`` and an
-out-of-range queue timeout are 400 errors with voluptuous-style texts; an action's ``role``
-given as a string must equal the role name (LAVA tests for a substring); every role used as a
-``host_role`` must have count 1 (LAVA checks only the last one).
+misbehaves: definitions are bounded (size, nesting and values with aliases expanded, group
+size, total text of a group's nodes); a single-node job without ``device_type``, a multinode
+block without ``roles``, a role that is not a mapping or not named by a string, a role without
+``count`` or ``device_type``, a role with no action, a group of no node, an invalid role
+``context`` and an out-of-range queue timeout are 400 errors with voluptuous-style texts; an
+action's ``role`` must be a role name or a list of them, and a name must equal the role's
+(LAVA tests for a substring); every role used as a ``host_role`` must have count 1 (LAVA
+checks only the last one). Where LAVA's order is arbitrary (several required keys missing
+from one mapping, a role's own keys in a node's protocol block) the written order is used.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime
 import enum
@@ -41,7 +43,7 @@ MAX_YAML_DEPTH = 100
 """Deepest nesting of collections, aliases expanded."""
 MAX_GROUP_SIZE = 256
 """Most nodes a multinode group may request."""
-MAX_SPLIT_CHARS = 16 * 1024 * 1024
+MAX_SPLIT_CHARS = 2 * 1024 * 1024
 """Most characters the per-node definitions of one group may add up to."""
 DEFAULT_TIMEOUT_SECONDS = 30
 """What LAVA makes of an empty or zero timeout: its default action timeout."""
@@ -277,6 +279,8 @@ def _load(text: str) -> Any:
     try:
         _check_shape(text)
         return yaml.load(text, Loader=_LOADER)
+    except DefinitionError:
+        raise
     # Besides YAML errors, the constructor lets out the errors of values such as !!int x.
     except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
         raise DefinitionError(str(exc), ErrorKind.YAML) from None
@@ -303,7 +307,6 @@ def _check_shape(text: str) -> None:
     for event in yaml.parse(text, Loader=_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append(_Open(event.anchor))
-            _check_depth(len(stack) - 1)
         elif isinstance(event, yaml.CollectionEndEvent):
             node = stack.pop()
             _add_node(stack[-1], anchored, node.anchor, node.nodes, node.height)
@@ -324,7 +327,10 @@ def _add_node(
     height: int,
 ) -> None:
     """Count a finished node, ``nodes`` values and ``height`` high once expanded, in its parent."""
-    _check_depth(height)
+    if height > MAX_YAML_DEPTH:
+        raise DefinitionError(
+            f"the definition nests deeper than {MAX_YAML_DEPTH} levels", ErrorKind.YAML
+        )
     if anchor is not None:
         anchored[anchor] = (nodes, height)
     parent.nodes += nodes
@@ -333,13 +339,6 @@ def _add_node(
         raise DefinitionError(
             f"the definition holds more than {MAX_YAML_NODES} values once its aliases are expanded",
             ErrorKind.YAML,
-        )
-
-
-def _check_depth(depth: int) -> None:
-    if depth > MAX_YAML_DEPTH:
-        raise DefinitionError(
-            f"the definition nests deeper than {MAX_YAML_DEPTH} levels", ErrorKind.YAML
         )
 
 
@@ -828,28 +827,31 @@ def _roles(multinode: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The roles of a multinode block, checked for shape and for their links to each other."""
     _check(_mapping(_req("roles", _anything), extra=True), multinode, _ROLES_PATH[:2])
     roles = multinode["roles"]
-    names = tuple(roles)
     for name, role in roles.items():
         path = (*_ROLES_PATH, name)
         if not isinstance(name, str):
             raise DefinitionError(str(_Invalid("extra keys not allowed", path)), path=path)
         _check(_ROLE_CONTEXT, role, path)
-        _check_role_links(role, names)
+        _check_role_links(role, roles)
     return roles
 
 
-def _check_role_links(role: dict[str, Any], names: tuple[str, ...]) -> None:
+def _is_role(value: Any, roles: dict[str, Any]) -> bool:
+    return isinstance(value, str) and value in roles
+
+
+def _check_role_links(role: dict[str, Any], roles: dict[str, Any]) -> None:
     host_role = role.get("host_role")
     expect_role = role.get("expect_role")
     if host_role is None:
         if expect_role is not None:
             raise DefinitionError("'expect_role' without 'host_role'")
         return
-    if host_role not in names:
+    if not _is_role(host_role, roles):
         raise DefinitionError(f"'host_role' '{host_role}' does not exist")
     if expect_role is None:
         raise DefinitionError("'expect_role' is required when 'host_role' is used")
-    if expect_role not in names:
+    if not _is_role(expect_role, roles):
         raise DefinitionError(f"'expect_role' '{expect_role}' does not exist")
 
 
@@ -942,6 +944,23 @@ def _split(
     for name, role in roles.items():
         _check_role(name, role)
     actions = _actions_by_role(data["actions"], roles)
+    group = _Group(data, multinode, target_group, _group_size(roles))
+    nodes: list[NodeJob] = []
+    length = 0
+    for name, role in roles.items():
+        for role_index in range(role["count"]):
+            if not actions[name]:
+                raise DefinitionError(f"No action has the role '{name}'.")
+            nodes.append(_node(group, name, role, actions[name], len(nodes), role_index))
+            length += len(nodes[-1].definition)
+            if length > MAX_SPLIT_CHARS:
+                raise DefinitionError(
+                    f"The definitions of the group's nodes exceed {MAX_SPLIT_CHARS} characters."
+                )
+    return tuple(nodes)
+
+
+def _group_size(roles: dict[str, dict[str, Any]]) -> int:
     for role in roles.values():
         if "host_role" in role and roles[role["host_role"]]["count"] != 1:
             raise DefinitionError("The count for a role designated as a host_role must be 1.")
@@ -950,18 +969,7 @@ def _split(
         raise DefinitionError(
             f"A multinode group must request between 1 and {MAX_GROUP_SIZE} nodes, not {size}."
         )
-    group = _Group(data, multinode, target_group, size)
-    nodes: list[NodeJob] = []
-    for name, role in roles.items():
-        for role_index in range(role["count"]):
-            if not actions[name]:
-                raise DefinitionError(f"No action has the role '{name}'.")
-            nodes.append(_node(group, name, role, actions[name], len(nodes), role_index))
-    if sum(len(node.definition) for node in nodes) > MAX_SPLIT_CHARS:
-        raise DefinitionError(
-            f"The definitions of the group's nodes exceed {MAX_SPLIT_CHARS} characters."
-        )
-    return tuple(nodes)
+    return size
 
 
 def _check_role(name: str, role: dict[str, Any]) -> None:
@@ -1007,20 +1015,18 @@ def _actions_by_role(
                     "Invalid YAML - Did not find a role in action "
                     f"'{next(iter(action))}', check for consistent use of whitespace indents."
                 )
-            for name in roles:
-                if _names_role(body["role"], name, kind):
-                    node_body = copy.deepcopy(body)
-                    node_body["role"] = name
-                    by_role[name].append({kind: node_body})
+            for name in _named_roles(body["role"], roles, kind):
+                by_role[name].append({kind: {**body, "role": name}})
     return by_role
 
 
-def _names_role(value: Any, name: str, kind: str) -> bool:
-    if isinstance(value, list):
-        return name in value
+def _named_roles(value: Any, roles: dict[str, dict[str, Any]], kind: str) -> list[str]:
+    """The roles an action's ``role`` names: a list of names, or one name."""
     if isinstance(value, str):
-        return value == name
-    raise DefinitionError(f"The role of action '{kind}' must be a list of role names.")
+        value = [value]
+    if not isinstance(value, list):
+        raise DefinitionError(f"The role of action '{kind}' must be a list of role names.")
+    return [name for name in dict.fromkeys(filter(_is_str, value)) if name in roles]
 
 
 def _node(
