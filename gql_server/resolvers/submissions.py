@@ -6,6 +6,7 @@ or changed job puts its ``.testjob`` event in the outbox of the same transaction
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import secrets
 from collections.abc import Sequence
@@ -195,7 +196,8 @@ async def submit_job(ctx: RequestContext, definition: str) -> list[TestJob]:
     if not ctx.viewer.is_authenticated:
         raise Unauthenticated(LOGIN_REQUIRED)
     try:
-        validated = validate_definition(definition)
+        # Validation of a large definition takes a while: keep the event loop free.
+        validated = await asyncio.to_thread(validate_definition, definition)
     except DefinitionError as exc:
         raise SubmissionRefused(str(exc)) from exc
     nodes = _nodes(validated)
