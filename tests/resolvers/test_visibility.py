@@ -85,9 +85,13 @@ def test_viewer_says_who_is_asking(lab):
         "{ viewer { isAuthenticated isSuperuser username groups { name } } }",
         token=lab.tokens["vis-member"],
     )["viewer"]
-    assert member == {
+    assert {key: member[key] for key in ("isAuthenticated", "isSuperuser", "username")} == {
         "isAuthenticated": True,
         "isSuperuser": False,
         "username": "vis-member",
-        "groups": [{"name": "vis-team"}],
     }
+    assert {"name": "vis-team"} in member["groups"]
+    outsider = lab.client.execute(
+        "{ viewer { groups { name } } }", token=lab.tokens["vis-outsider"]
+    )["viewer"]
+    assert {"name": "vis-team"} not in outsider["groups"]
