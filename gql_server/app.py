@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gql_server import __version__
 from gql_server.config import Settings
 from gql_server.db.engine import create_engine, session_factory
 from gql_server.db.migrate import migrate
+from gql_server.events.hub import Hub
 from gql_server.events.publisher import run_publisher
+from gql_server.events.ws_relay import EventRelay, healthz
 from gql_server.graphql_door import GraphQLEndpoint
 from gql_server.resolvers.changes import ChangeCounter
 
@@ -33,24 +35,37 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     changes = ChangeCounter(settings.result_cache_seconds)
 
+    hub = Hub(
+        sessions,
+        changes,
+        settings.event_socket,
+        queue_size=settings.subscriber_queue_size,
+        poll_seconds=settings.hub_poll_seconds,
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await migrate(engine)
-        publisher = None
+        tasks = [asyncio.create_task(hub.run())]
         if settings.embedded_publisher:
-            publisher = asyncio.create_task(run_publisher(sessions, changes, settings.event_socket))
+            tasks.append(
+                asyncio.create_task(run_publisher(sessions, changes, settings.event_socket))
+            )
         yield
-        if publisher is not None:
-            publisher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await publisher
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await engine.dispose()
 
-    graphql = GraphQLEndpoint(settings, sessions, changes)
+    graphql = GraphQLEndpoint(settings, sessions, changes, hub)
+    relay = EventRelay(hub, sessions, changes, settings)
     return Starlette(
         routes=[
             Route("/", lambda _r: RedirectResponse("/graphql")),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/ws/", relay.serve),
+            Route("/ws/v1/healthz", healthz),
             Route("/version", version),
         ],
         lifespan=lifespan,

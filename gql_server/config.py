@@ -37,6 +37,11 @@ class Settings:
     event_topic: str = "org.lavasoftware"
     internal_event_socket: str = "tcp://127.0.0.1:5501"
     embedded_publisher: bool = True
+    subscriber_queue_size: int = 1000
+    hub_poll_seconds: float = 1.0
+    websocket_keep_alive_seconds: float = 15.0
+    max_subscriptions_per_connection: int = 20
+    open_stream_private_jobs: bool = False
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given non-None values replaced."""

@@ -8,6 +8,7 @@ public, to whoever may see its device (or requested device type).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, true, union_all
@@ -177,6 +178,16 @@ async def job_visible(ctx: RequestContext) -> ColumnElement[bool]:
     )
     in_all_groups = and_(has_groups, not_(outside_my_groups))
     return or_(TestJob.submitter_id == viewer.user_id, in_all_groups, public)
+
+
+async def visible_job_ids(ctx: RequestContext, job_ids: Iterable[int]) -> set[int]:
+    """Which of ``job_ids`` the viewer may see (ids of absent jobs only for superusers)."""
+    wanted = sorted(set(job_ids))
+    if ctx.viewer.is_superuser or not wanted:
+        return set(wanted)
+    statement = select(TestJob.id).where(TestJob.id.in_(wanted), await job_visible(ctx))
+    async with ctx.db() as session:
+        return set(await session.scalars(statement))
 
 
 def _group_grant(

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
 
 from gql_server.config import Settings
+from gql_server.resolvers.errors import BadInput
+from gql_server.schema.errors import coded
 from gql_server.schema.mutation import Mutation
 from gql_server.schema.query import Query
+from gql_server.schema.subscription import MESSAGE_TYPES, SocketContext, Subscription
 
 
 class LabSchema(strawberry.Schema):
@@ -24,12 +31,38 @@ class LabSchema(strawberry.Schema):
         """Leave logging to ``errors.with_code``, which logs only unexpected errors."""
 
 
+class TransportRules(SchemaExtension):
+    """Subscriptions over the websocket only, everything else over HTTP; errors leaving
+    over the websocket coded as over HTTP.
+
+    A websocket's context lives as long as the connection, so queries and mutations,
+    whose loaders cache per request, are not served over it.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        """Refuse an operation sent over the wrong transport."""
+        execution = self.execution_context
+        subscription = execution.operation_type is OperationType.SUBSCRIPTION
+        if subscription != isinstance(execution.context, SocketContext):
+            raise BadInput(
+                "subscriptions go over the websocket at /graphql, queries and mutations over HTTP"
+            )
+        yield
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        """Give each streamed result's errors their codes, masking unexpected ones."""
+        coded(result)  # type: ignore[arg-type]
+        yield
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The GraphQL schema, bounded in tokens, depth and aliases."""
     settings = settings or Settings()
     return LabSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
+        types=MESSAGE_TYPES,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             MaxTokensLimiter(max_token_count=settings.max_tokens),
@@ -37,5 +70,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             QueryDepthLimiter(max_depth=settings.max_query_depth),
             MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             ValidationCache(maxsize=256),
+            TransportRules,
         ],
     )
