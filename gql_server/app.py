@@ -15,6 +15,7 @@ from gql_server import __version__
 from gql_server.config import Settings
 from gql_server.db.engine import create_engine, session_factory
 from gql_server.db.migrate import migrate
+from gql_server.demo.simulator import Simulator
 from gql_server.events.hub import Hub
 from gql_server.events.publisher import run_publisher
 from gql_server.events.ws_relay import EventRelay, healthz
@@ -48,9 +49,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await migrate(engine)
         tasks = [asyncio.create_task(hub.run())]
         if settings.embedded_publisher:
-            tasks.append(
-                asyncio.create_task(run_publisher(sessions, changes, settings.event_socket))
+            publisher = run_publisher(
+                sessions,
+                changes,
+                settings.event_socket,
+                internal_endpoint=settings.internal_event_socket,
+                topic_prefix=settings.event_topic,
             )
+            tasks.append(asyncio.create_task(publisher))
+        if settings.simulate_lab:
+            simulator = Simulator(sessions, changes, settings.event_topic)
+            tasks.append(asyncio.create_task(simulator.run()))
         yield
         for task in tasks:
             task.cancel()

@@ -55,6 +55,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.demo:
         asyncio.run(_seed_demo_if_empty(settings))
+        settings = settings.with_overrides(simulate_lab=True)
     scheme = "https" if settings.ssl_certfile else "http"
     print(f"gql-server: GraphiQL at {scheme}://{settings.host}:{settings.port}/graphql", flush=True)
     uvicorn.run(
@@ -209,7 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
-    serve.add_argument("--demo", action="store_true", help="add a demo lab to an empty database")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="add a demo lab to an empty database and simulate it working",
+    )
     serve.add_argument("--quiet", action="store_true", help="log warnings only")
     serve.add_argument(
         "--no-publisher",

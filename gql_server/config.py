@@ -37,6 +37,7 @@ class Settings:
     event_topic: str = "org.lavasoftware"
     internal_event_socket: str = "tcp://127.0.0.1:5501"
     embedded_publisher: bool = True
+    simulate_lab: bool = False
     subscriber_queue_size: int = 1000
     hub_poll_seconds: float = 1.0
     websocket_keep_alive_seconds: float = 15.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,12 @@ def test_quickstart_serves_a_demo_lab_and_graphiql(empty_database, tmp_path):
         assert data["deviceTypes"]["totalCount"] >= 3
         assert data["devices"]["totalCount"] >= 10
         assert data["workers"]["totalCount"] >= 2
+        newest = "{ jobs(first: 1) { nodes { id state } } }"
+        seeded = client.execute(newest)["jobs"]["nodes"][0]["id"]
+        deadline = time.monotonic() + 60
+        while client.execute(newest)["jobs"]["nodes"][0]["id"] == seeded:
+            assert time.monotonic() < deadline, "the simulated lab submitted nothing"
+            time.sleep(0.2)
     finally:
         server.stop()
 

@@ -46,6 +46,7 @@ class ServerProcess:
             **os.environ,
             "GQL_SERVER_EXPOSE_SQL_STATEMENTS": "true",
             "GQL_SERVER_EVENT_SOCKET": self.event_socket,
+            "GQL_SERVER_INTERNAL_EVENT_SOCKET": f"tcp://127.0.0.1:{free_port()}",
             **(env or {}),
         }
         command = gql_server_command(
