@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 settings.event_socket,
                 internal_endpoint=settings.internal_event_socket,
                 topic_prefix=settings.event_topic,
+                private_jobs=settings.open_stream_private_jobs,
             )
             tasks.append(asyncio.create_task(publisher))
         if settings.simulate_lab:

@@ -99,6 +99,7 @@ def cmd_publisher(settings: Settings, _args: argparse.Namespace) -> int:
                 settings.event_socket,
                 internal_endpoint=settings.internal_event_socket,
                 topic_prefix=settings.event_topic,
+                private_jobs=settings.open_stream_private_jobs,
             )
         finally:
             await engine.dispose()

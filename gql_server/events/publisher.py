@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import zmq
 import zmq.asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from gql_server.db.models import EventRecord
 from gql_server.events.ingest import Ingestor
 from gql_server.events.wire import DEFAULT_TOPIC_PREFIX, encode
 from gql_server.resolvers.changes import ChangeCounter
-from gql_server.resolvers.context import RequestContext, Viewer
+from gql_server.resolvers.context import ANONYMOUS, RequestContext, Viewer
 from gql_server.resolvers.events import claim_unpublished, to_event
+from gql_server.resolvers.permissions import visible_job_ids
 
 logger = logging.getLogger("gql_server.publisher")
 
@@ -41,10 +43,17 @@ def _pub_socket(context: zmq.asyncio.Context, endpoint: str) -> zmq.asyncio.Sock
 class Publisher:
     """Publishes committed events; wakes at once for this process's writes, else polls."""
 
-    def __init__(self, sessions: async_sessionmaker, changes: ChangeCounter, endpoint: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        changes: ChangeCounter,
+        endpoint: str,
+        private_jobs: bool = False,
+    ) -> None:
         self.sessions = sessions
         self.changes = changes
         self.endpoint = endpoint
+        self.private_jobs = private_jobs
 
     async def run(self) -> None:
         """Publish until cancelled."""
@@ -64,11 +73,28 @@ class Publisher:
         ctx = RequestContext(self.sessions, PUBLISHER, self.changes)
         try:
             records = await claim_unpublished(ctx, BATCH)
+            open_jobs = await self._open_jobs(records)
         finally:
             await ctx.close()
         for record in records:
-            await socket.send_multipart(encode(to_event(record)))
+            if record.job_id is None or open_jobs is None or record.job_id in open_jobs:
+                await socket.send_multipart(encode(to_event(record)))
         return len(records)
+
+    async def _open_jobs(self, records: Sequence[EventRecord]) -> set[int] | None:
+        """The jobs whose events the open stream carries (None: all of them).
+
+        By default, those anyone may see; private jobs' events stay in the outbox for the
+        subscribers allowed to see them (GraphQL, authenticated /ws/).
+        """
+        if self.private_jobs:
+            return None
+        job_ids = [record.job_id for record in records if record.job_id is not None]
+        anonymous = RequestContext(self.sessions, ANONYMOUS, self.changes)
+        try:
+            return await visible_job_ids(anonymous, job_ids)
+        finally:
+            await anonymous.close()
 
 
 async def run_publisher(
@@ -78,11 +104,16 @@ async def run_publisher(
     *,
     internal_endpoint: str | None = None,
     topic_prefix: str = DEFAULT_TOPIC_PREFIX,
+    private_jobs: bool = False,
 ) -> None:
-    """Publish the outbox on ``endpoint`` and, when given, record events pushed to
-    ``internal_endpoint``. Database errors are logged and retried; a socket that cannot be
-    bound is logged and ends the publisher (the events wait in the outbox)."""
-    tasks = [_keep_running("publisher", Publisher(sessions, changes, endpoint).run)]
+    """Publish the outbox on ``endpoint`` and record events pushed to ``internal_endpoint``.
+
+    Private jobs' events go out only with ``private_jobs``. Database errors are logged and
+    retried; a socket that cannot be bound is logged and ends that loop (events wait in
+    the outbox).
+    """
+    publisher = Publisher(sessions, changes, endpoint, private_jobs)
+    tasks = [_keep_running("publisher", publisher.run)]
     if internal_endpoint:
         ingestor = Ingestor(sessions, changes, internal_endpoint, topic_prefix)
         tasks.append(_keep_running("ingestor", ingestor.run))

@@ -155,3 +155,22 @@ def test_published_events_stay_in_the_outbox_with_a_sequence(lab, subscriber):
         time.sleep(0.05)
     engine.dispose()
     assert rows == list(range(1, len(rows) + 1))
+
+
+def test_private_jobs_events_stay_off_the_open_stream(lab, subscriber):
+    """The scenario's personal job is canceled... its event must not reach a plain SUB client,
+    while a public job's event does."""
+    wait_until_subscribed(lab, subscriber)
+    definition = (
+        "job_name: private-event\ndevice_type: vis-public-type\nvisibility: personal\n"
+        "timeouts:\n  job: {minutes: 1}\nactions:\n- boot: {method: qemu, media: tmpfs}\n"
+    )
+    submit = "mutation ($d: String!) { submitJob(definition: $d) { id } }"
+    token = lab.tokens["vis-owner"]
+    (private,) = lab.client.execute(submit, {"d": definition}, token=token)["submitJob"]
+    public_definition = definition.replace("personal", "public")
+    (public,) = lab.client.execute(submit, {"d": public_definition}, token=token)["submitJob"]
+    (message,) = receive(subscriber, 1)
+    assert json.loads(message[4])["job"] == public["id"]
+    assert not subscriber.poll(300)
+    assert private["id"] != public["id"]
