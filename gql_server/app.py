@@ -17,6 +17,7 @@ from gql_server.db.engine import create_engine, session_factory
 from gql_server.db.migrate import migrate
 from gql_server.demo.simulator import Simulator
 from gql_server.events.hub import Hub
+from gql_server.events.ingest import Ingestor
 from gql_server.events.publisher import run_publisher
 from gql_server.events.ws_relay import EventRelay, healthz
 from gql_server.graphql_door import GraphQLEndpoint
@@ -58,6 +59,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 private_jobs=settings.open_stream_private_jobs,
             )
             tasks.append(asyncio.create_task(publisher))
+        if settings.events_from:
+            follower = Ingestor(
+                sessions, changes, settings.events_from, settings.event_topic, subscribe=True
+            )
+            tasks.append(asyncio.create_task(follower.run()))
         if settings.simulate_lab:
             simulator = Simulator(sessions, changes, settings.event_topic)
             tasks.append(asyncio.create_task(simulator.run()))

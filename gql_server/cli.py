@@ -218,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--quiet", action="store_true", help="log warnings only")
     serve.add_argument(
+        "--events-from",
+        metavar="ENDPOINT",
+        help="also record and serve the events of a LAVA lava-publisher (tcp://HOST:PORT)",
+    )
+    serve.add_argument(
         "--no-publisher",
         action="store_true",
         help="do not publish events here (a separate `gql-server publisher` does)",
@@ -293,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             event_socket=getattr(args, "event_socket", None),
             internal_event_socket=getattr(args, "internal_event_socket", None),
             embedded_publisher=False if getattr(args, "no_publisher", False) else None,
+            events_from=getattr(args, "events_from", None),
         )
         return args.handler(settings, args)
     except (LabError, ValueError) as exc:

@@ -38,6 +38,7 @@ class Settings:
     internal_event_socket: str = "tcp://127.0.0.1:5501"
     embedded_publisher: bool = True
     simulate_lab: bool = False
+    events_from: str | None = None
     subscriber_queue_size: int = 1000
     hub_poll_seconds: float = 1.0
     websocket_keep_alive_seconds: float = 15.0

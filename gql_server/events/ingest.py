@@ -1,8 +1,9 @@
-"""The internal PULL socket: events pushed by outside producers, validated and recorded.
+"""Events from outside, validated and recorded: pushed to our internal PULL socket, or
+read from an existing LAVA lava-publisher (``serve --events-from``) with a SUB socket.
 
-A dispatcher or a script pushes LAVA's five frames; each valid event goes into the outbox
-(and so out through the publisher, in order with our own events). Malformed messages
-are counted and dropped; the stream goes on.
+Each valid event goes into the outbox (and so out through our publisher and to every
+subscriber, in order with our own events). Malformed messages are counted and dropped;
+the stream goes on.
 """
 
 from __future__ import annotations
@@ -28,22 +29,34 @@ class Ingestor:
     """Receives pushed events on ``endpoint`` and records them."""
 
     def __init__(
-        self, sessions: async_sessionmaker, changes: ChangeCounter, endpoint: str, topic_prefix: str
+        self,
+        sessions: async_sessionmaker,
+        changes: ChangeCounter,
+        endpoint: str,
+        topic_prefix: str,
+        *,
+        subscribe: bool = False,
     ) -> None:
         self.sessions = sessions
         self.changes = changes
         self.endpoint = endpoint
         self.topic_prefix = topic_prefix
+        self.subscribe = subscribe
         self.recorded = 0
         self.dropped = 0
 
     async def run(self) -> None:
         """Receive until cancelled."""
-        socket = zmq.asyncio.Context.instance().socket(zmq.PULL)
+        socket = zmq.asyncio.Context.instance().socket(zmq.SUB if self.subscribe else zmq.PULL)
         socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         socket.setsockopt(zmq.LINGER, 0)
-        socket.bind(self.endpoint)
-        logger.info("receiving pushed events on %s", self.endpoint)
+        if self.subscribe:
+            socket.setsockopt(zmq.SUBSCRIBE, self.topic_prefix.encode())
+            socket.connect(self.endpoint)
+            logger.info("recording the events of the publisher at %s", self.endpoint)
+        else:
+            socket.bind(self.endpoint)
+            logger.info("receiving pushed events on %s", self.endpoint)
         try:
             while True:
                 await self.take(await socket.recv_multipart())

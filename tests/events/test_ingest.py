@@ -130,3 +130,40 @@ def test_pushed_events_are_validated_recorded_and_republished(split_lab, tmp_pat
     assert message[0] == b"org.lavasoftware.event"
     assert json.loads(message[4]) == good
     assert "dropped a malformed pushed event" in (tmp_path / "publisher.log").read_text()
+
+
+def test_serve_records_and_republishes_a_lava_publishers_events(empty_database, tmp_path):
+    asyncio.run(_migrate(empty_database))
+    lava = zmq.Context.instance().socket(zmq.PUB)
+    lava.setsockopt(zmq.LINGER, 0)
+    lava_endpoint = f"tcp://127.0.0.1:{free_port()}"
+    lava.bind(lava_endpoint)
+    server = ServerProcess(empty_database, tmp_path / "server.log", "--events-from", lava_endpoint)
+    server.wait_until_ready()
+    subscriber = subscribe(server.event_socket)
+    payload = {
+        "health": "Good",
+        "state": "Idle",
+        "device": "lava-qemu-01",
+        "device_type": "qemu",
+        "worker": None,
+    }
+    frames = [
+        b"org.lavasoftware.device",
+        str(uuid.uuid1()).encode(),
+        b"2023-01-20T10:00:00.123456",
+        b"lavaserver",
+        json.dumps(payload).encode(),
+    ]
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        while not subscriber.poll(100):
+            assert time.monotonic() < deadline, "the LAVA event never came through"
+            lava.send_multipart(frames)  # the same message id: recorded once
+        message = subscriber.recv_multipart()
+        assert message[1] == frames[1] and json.loads(message[4]) == payload
+        assert not subscriber.poll(500)
+    finally:
+        subscriber.close()
+        lava.close()
+        server.stop()
