@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_server.db.models import Device, DeviceTag, Tag, TestJob
 from gql_server.db.types import utcnow
 from gql_server.events.wire import device_event
-from gql_server.lab.enums import DeviceHealth, DeviceState, JobState
+from gql_server.lab.enums import DeviceHealth, DeviceState, JobHealth, JobState
+from gql_server.lab.states import JobStatus, cancel
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import NotFound, PermissionDenied
-from gql_server.resolvers.events import record_event
+from gql_server.resolvers.events import record_event, record_job_change
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import can_change_device, device_visible
 
@@ -152,6 +153,27 @@ async def set_device_health(ctx: RequestContext, hostname: str, health: DeviceHe
         if device.health == int(health):
             return device
         device.health = int(health)
+        if health is DeviceHealth.RETIRED:
+            await _cancel_current_job(ctx, session, hostname)
         record_device_change(ctx, session, device, await current_job_reference(session, hostname))
         await ctx.commit(session)
     return device
+
+
+async def _cancel_current_job(ctx: RequestContext, session: AsyncSession, hostname: str) -> None:
+    """Retiring a device cancels the job on it (what LAVA 2023.01 means to do and fails at)."""
+    job = (
+        await session.scalars(
+            select(TestJob).where(
+                TestJob.actual_device_id == hostname, TestJob.state != int(JobState.FINISHED)
+            )
+        )
+    ).first()
+    if job is None:
+        return
+    status = JobStatus(JobState(job.state), JobHealth(job.health), job.start_time, job.end_time)
+    after = cancel(status, utcnow())
+    if after is not None:
+        job.state, job.health = int(after.state), int(after.health)
+        job.start_time, job.end_time = after.start_time, after.end_time
+        await record_job_change(ctx, session, job)

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import EventRecord
-from gql_server.events.wire import Event
+from gql_server.db.models import Device, EventRecord, TestJob, User
+from gql_server.db.types import utcnow
+from gql_server.events.wire import Event, job_event
 from gql_server.resolvers.context import RequestContext
 
 
@@ -79,3 +80,25 @@ async def record_external_event(ctx: RequestContext, event: Event) -> bool:
         record_event(session, event, job_id=_job_of(event))
         await ctx.commit(session)
     return True
+
+
+async def record_job_change(ctx: RequestContext, session: AsyncSession, job: TestJob) -> None:
+    """Put the job's ``.testjob`` event (as it is now) in the outbox of the session."""
+    submitter = await session.scalar(select(User.username).where(User.id == job.submitter_id))
+    worker = None
+    if job.actual_device_id is not None:
+        worker = await session.scalar(
+            select(Device.worker_host_id).where(Device.hostname == job.actual_device_id)
+        )
+    record_event(
+        session,
+        job_event(
+            job,
+            submitter=submitter or "",
+            device_type=job.requested_device_type_id,
+            worker=worker,
+            timestamp=utcnow(),
+            topic_prefix=ctx.topic_prefix,
+        ),
+        job_id=job.id,
+    )

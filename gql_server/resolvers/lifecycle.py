@@ -22,7 +22,7 @@ from gql_server.db.models import (
     Worker,
 )
 from gql_server.db.types import utcnow
-from gql_server.events.wire import job_event, test_shell_event, worker_event
+from gql_server.events.wire import test_shell_event, worker_event
 from gql_server.lab.enums import (
     DeviceHealth,
     DeviceState,
@@ -36,7 +36,7 @@ from gql_server.lab.states import JobStatus, advance, device_state_for
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import record_device_change
 from gql_server.resolvers.errors import NotFound, PermissionDenied
-from gql_server.resolvers.events import record_event
+from gql_server.resolvers.events import record_event, record_job_change
 
 SCHEDULABLE_HEALTH = (int(DeviceHealth.GOOD), int(DeviceHealth.UNKNOWN))
 
@@ -137,22 +137,6 @@ async def _job_and_device(session: AsyncSession, job_id: int) -> tuple[TestJob, 
     return job, device
 
 
-async def _emit_job(ctx: RequestContext, session: AsyncSession, job: TestJob, device) -> None:
-    submitter = await session.scalar(select(User.username).where(User.id == job.submitter_id))
-    record_event(
-        session,
-        job_event(
-            job,
-            submitter=submitter or "",
-            device_type=job.requested_device_type_id,
-            worker=device.worker_host_id if device is not None else None,
-            timestamp=utcnow(),
-            topic_prefix=ctx.topic_prefix,
-        ),
-        job_id=job.id,
-    )
-
-
 def _display_id(job: TestJob) -> int | str:
     return job.sub_id or job.id
 
@@ -171,7 +155,7 @@ async def _move(
         return False
     job.state, job.health = int(after.state), int(after.health)
     job.start_time, job.end_time = after.start_time, after.end_time
-    await _emit_job(ctx, session, job, device)
+    await record_job_change(ctx, session, job)
     device_state = device_state_for(after.state)
     if device is not None and device_state is not None and device.state != int(device_state):
         device.state = int(device_state)

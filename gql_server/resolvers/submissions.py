@@ -24,11 +24,9 @@ from gql_server.db.models import (
     TestJob,
     TestJobTag,
     TestJobViewingGroup,
-    User,
     UserGroup,
 )
 from gql_server.db.types import utcnow
-from gql_server.events.wire import job_event
 from gql_server.lab.definition import (
     DefinitionError,
     ValidatedJob,
@@ -39,7 +37,7 @@ from gql_server.lab.enums import DeviceHealth, JobHealth, JobState
 from gql_server.lab.states import JobStatus, cancel
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied, Unauthenticated
-from gql_server.resolvers.events import record_event
+from gql_server.resolvers.events import record_job_change
 from gql_server.resolvers.jobs import get_job
 from gql_server.resolvers.permissions import HiddenInventory, can_change_device, hidden_inventory
 
@@ -169,28 +167,6 @@ async def _viewing_groups(
     return found
 
 
-async def _record_job(
-    ctx: RequestContext, session: AsyncSession, job: TestJob, submitter: str
-) -> None:
-    worker = None
-    if job.actual_device_id is not None:
-        worker = await session.scalar(
-            select(Device.worker_host_id).where(Device.hostname == job.actual_device_id)
-        )
-    record_event(
-        session,
-        job_event(
-            job,
-            submitter=submitter,
-            device_type=job.requested_device_type_id,
-            worker=worker,
-            timestamp=utcnow(),
-            topic_prefix=ctx.topic_prefix,
-        ),
-        job_id=job.id,
-    )
-
-
 async def submit_job(ctx: RequestContext, definition: str) -> list[TestJob]:
     """Validate and store a job definition: one job, or one per node of a multinode group."""
     if not ctx.viewer.is_authenticated:
@@ -259,7 +235,7 @@ async def _create(
         await _personal_group(ctx, session, jobs)
     await session.flush()
     for job in jobs:
-        await _record_job(ctx, session, job, ctx.viewer.username)
+        await record_job_change(ctx, session, job)
     return jobs
 
 
@@ -321,9 +297,8 @@ async def cancel_job(ctx: RequestContext, job_id: int) -> list[TestJob]:
             changed.append(member)
         if not changed:
             raise SubmissionRefused(f"Job '{job_id}' is not in a cancelable state.")
-        submitter = await session.scalar(select(User.username).where(User.id == job.submitter_id))
         for member in changed:
-            await _record_job(ctx, session, member, submitter or "")
+            await record_job_change(ctx, session, member)
         await ctx.commit(session)
     return changed
 
