@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 import zmq
 import zmq.asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from gql_server.db.models import EventRecord
 from gql_server.events.ingest import Ingestor
 from gql_server.events.wire import DEFAULT_TOPIC_PREFIX, encode
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import ANONYMOUS, RequestContext, Viewer
 from gql_server.resolvers.events import claim_unpublished, to_event
-from gql_server.resolvers.permissions import visible_job_ids
+from gql_server.resolvers.subscriptions import Published, visible_events
 
 logger = logging.getLogger("gql_server.publisher")
 
@@ -73,26 +72,22 @@ class Publisher:
         ctx = RequestContext(self.sessions, PUBLISHER, self.changes)
         try:
             records = await claim_unpublished(ctx, BATCH)
-            open_jobs = await self._open_jobs(records)
         finally:
             await ctx.close()
-        for record in records:
-            if record.job_id is None or open_jobs is None or record.job_id in open_jobs:
-                await socket.send_multipart(encode(to_event(record)))
+        published = [Published(record.seq, to_event(record)) for record in records]
+        for item in await self._open_stream(published):
+            await socket.send_multipart(encode(item.event))
         return len(records)
 
-    async def _open_jobs(self, records: Sequence[EventRecord]) -> set[int] | None:
-        """The jobs whose events the open stream carries (None: all of them).
+    async def _open_stream(self, published: list[Published]) -> list[Published]:
+        """What the open stream carries: what anyone may see, as on the open ``/ws/``.
 
-        By default, those anyone may see; private jobs' events stay in the outbox for the
-        subscribers allowed to see them (GraphQL, authenticated /ws/).
+        Private jobs' events go out only with ``private_jobs``; the others stay in the
+        outbox for the subscribers allowed to see them (GraphQL, authenticated ``/ws/``).
         """
-        if self.private_jobs:
-            return None
-        job_ids = [record.job_id for record in records if record.job_id is not None]
         anonymous = RequestContext(self.sessions, ANONYMOUS, self.changes)
         try:
-            return await visible_job_ids(anonymous, job_ids)
+            return await visible_events(anonymous, published, every_job=self.private_jobs)
         finally:
             await anonymous.close()
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import Device, EventRecord, TestJob, User
 from gql_server.db.types import utcnow
-from gql_server.events.wire import Event, job_event
+from gql_server.events.wire import Event, EventKind, job_event
 from gql_server.resolvers.context import RequestContext
 
 
@@ -64,9 +64,16 @@ async def claim_unpublished(ctx: RequestContext, limit: int) -> Sequence[EventRe
         return records
 
 
-def _job_of(event: Event) -> int | None:
+JOB_KINDS = frozenset({EventKind.TESTJOB.value, EventKind.EVENT.value})
+
+
+def job_of(event: Event) -> int | None:
+    """The job a ``.testjob`` or test-shell event is about (a device event's ``job`` is the
+    device's current job, not its subject)."""
     job = event.data.get("job")
-    return job if isinstance(job, int) and not isinstance(job, bool) else None
+    if event.kind in JOB_KINDS and isinstance(job, int) and not isinstance(job, bool):
+        return job
+    return None
 
 
 async def record_external_event(ctx: RequestContext, event: Event) -> bool:
@@ -77,7 +84,7 @@ async def record_external_event(ctx: RequestContext, event: Event) -> bool:
         )
         if known is not None:
             return False
-        record_event(session, event, job_id=_job_of(event))
+        record_event(session, event, job_id=job_of(event))
         await ctx.commit(session)
     return True
 

@@ -19,10 +19,9 @@ from gql_server.db.models import EventRecord, Worker
 from gql_server.events.wire import Event, EventKind
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput, Unauthenticated
-from gql_server.resolvers.events import to_event
+from gql_server.resolvers.events import JOB_KINDS, job_of, to_event
 from gql_server.resolvers.permissions import HiddenInventory, hidden_inventory, visible_job_ids
 
-JOB_KINDS = frozenset({EventKind.TESTJOB.value, EventKind.EVENT.value})
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
 
@@ -46,10 +45,7 @@ class Published:
     @property
     def job_id(self) -> int | None:
         """The job a ``.testjob`` or test-shell event is about."""
-        job = self.event.data.get("job")
-        if self.kind in JOB_KINDS and isinstance(job, int) and not isinstance(job, bool):
-            return job
-        return None
+        return job_of(self.event)
 
 
 async def last_published(ctx: RequestContext) -> int:
