@@ -52,6 +52,21 @@ def gql_server(
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
 
 
+def serve_in_background(database_url: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """``gql-server serve`` on ``port``, quiet, with ``env`` added to this environment."""
+    return gql_server(
+        database_url,
+        "serve",
+        "--port",
+        str(port),
+        "--quiet",
+        background=True,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def wait_until_answering(url: str, deadline_s: float = 60.0) -> None:
     """Block until the server answers /version."""
     deadline = time.monotonic() + deadline_s
@@ -157,21 +172,10 @@ def main() -> None:
         secret = token.stdout.strip().splitlines()[-1]
         port, event_socket = free_port(), f"tcp://{HOST}:{free_port()}"
         env = {
-            **os.environ,
             "GQL_SERVER_EVENT_SOCKET": event_socket,
             "GQL_SERVER_INTERNAL_EVENT_SOCKET": f"tcp://{HOST}:{free_port()}",
         }
-        server = gql_server(
-            database_url,
-            "serve",
-            "--port",
-            str(port),
-            "--quiet",
-            background=True,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = serve_in_background(database_url, port, env)
         try:
             url = f"http://{HOST}:{port}"
             wait_until_answering(url)

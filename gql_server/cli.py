@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -85,6 +86,8 @@ def cmd_publisher(settings: Settings, _args: argparse.Namespace) -> int:
     from gql_server.resolvers.changes import ChangeCounter
 
     async def run() -> None:
+        stop = asyncio.current_task().cancel  # type: ignore[union-attr]
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
         engine = create_engine(settings.database_url)
         try:
             await migrate(engine)
@@ -104,7 +107,7 @@ def cmd_publisher(settings: Settings, _args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(run())
     return 0
 

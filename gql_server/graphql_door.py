@@ -35,6 +35,7 @@ from gql_server.schema.context import GraphQLContext
 from gql_server.schema.errors import coded
 from gql_server.schema.loaders import Loaders
 from gql_server.schema.result_cache import ResultCache, cacheable
+from gql_server.schema.shared_execution import SharedResults, encode_message
 from gql_server.schema.subscription import SocketContext
 
 STATEMENTS_HEADER = "x-sql-statements"
@@ -91,6 +92,14 @@ class GraphQLDoor(GraphQL):
 
     graphql_transport_ws_handler_class = PingingTransportWS
 
+    def __init__(self, *args: Any, shared_results: SharedResults, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_results = shared_results
+
+    def encode_json(self, data: object) -> str | bytes:
+        """Encode as strawberry does, reusing the JSON of a shared subscription result."""
+        return encode_message(data, self.shared_results) or super().encode_json(data)
+
     async def get_context(self, request: Any, response: Any) -> GraphQLContext:
         return request.scope["state"]["graphql_context"]
 
@@ -130,8 +139,10 @@ class GraphQLEndpoint:
         self.cache = ResultCache(
             changes, settings.result_cache_seconds, settings.result_cache_entries
         )
+        self.shared_results = SharedResults()
         self.view = GraphQLDoor(
             build_schema(settings),
+            shared_results=self.shared_results,
             graphql_ide="graphiql",
             keep_alive=True,
             keep_alive_interval=settings.websocket_keep_alive_seconds,
@@ -146,6 +157,7 @@ class GraphQLEndpoint:
             ctx=ctx,
             loaders=Loaders(ctx),
             hub=self.hub,
+            shared_results=self.shared_results,
             authorization=Headers(scope=scope).get("authorization"),
         )
         try:

@@ -469,3 +469,14 @@ class EventRecord(Base):
     username: Mapped[str] = mapped_column(String(150))
     data: Mapped[str] = mapped_column(Text)
     job_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class PublisherMark(Base):
+    """How far the publisher has sent the outbox: every event up to ``sent_through``
+    (publication sequence) went out. Events numbered after it were claimed by a publisher
+    that stopped before sending them; the next publisher sends them first."""
+
+    __tablename__ = "gql_server_publisher_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_through: Mapped[int] = mapped_column(BigInteger, default=0)

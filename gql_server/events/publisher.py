@@ -1,23 +1,32 @@
-"""The publisher: drains the outbox, in order, to a ZMQ PUB socket in LAVA's wire format."""
+"""The publisher: drains the outbox, in order, to a ZMQ PUB socket in LAVA's wire format.
+
+Each batch is numbered (claimed), sent, then marked sent. A publisher that is stopped
+finishes its batch first; one that is killed between numbering and marking leaves the
+batch unmarked, and the next publisher sends it before anything else: nothing committed
+is lost, and only a kill can repeat the few events of one batch.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import zmq
 import zmq.asyncio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from gql_server.db.models import EventRecord
 from gql_server.events.ingest import Ingestor
 from gql_server.events.wire import DEFAULT_TOPIC_PREFIX, encode
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import ANONYMOUS, RequestContext, Viewer
-from gql_server.resolvers.events import claim_unpublished, to_event
+from gql_server.resolvers.events import claim_unpublished, confirm_sent, to_event, unsent
 from gql_server.resolvers.subscriptions import Published, visible_events
 
 logger = logging.getLogger("gql_server.publisher")
+
+Take = Callable[[RequestContext, int], Awaitable[Sequence[EventRecord]]]
 
 PUBLISHER = Viewer(is_superuser=True)
 BATCH = 500
@@ -61,22 +70,37 @@ class Publisher:
         logger.info("publishing events on %s", self.endpoint)
         await asyncio.sleep(STARTUP_GRACE_S)
         try:
+            while await self._whole_batch(socket, unsent):
+                pass
             while True:
-                if not await self.publish_pending(socket):
+                if not await self._whole_batch(socket, claim_unpublished):
                     await self.changes.wait(IDLE_POLL_S)
         finally:
             socket.close()
 
-    async def publish_pending(self, socket: zmq.asyncio.Socket) -> int:
-        """Publish one batch of unpublished events; returns how many."""
+    async def _whole_batch(self, socket: zmq.asyncio.Socket, take: Take) -> int:
+        """Publish one batch; cancelled meanwhile, finish the batch first (so a stopping
+        publisher neither drops nor repeats events)."""
+        batch = asyncio.ensure_future(self.publish_batch(socket, take))
+        try:
+            return await asyncio.shield(batch)
+        except asyncio.CancelledError:
+            await batch
+            raise
+
+    async def publish_batch(self, socket: zmq.asyncio.Socket, take: Take) -> int:
+        """Send the events ``take`` gives (claimed, or left unsent by a stopped publisher),
+        then mark them sent; returns how many."""
         ctx = RequestContext(self.sessions, PUBLISHER, self.changes)
         try:
-            records = await claim_unpublished(ctx, BATCH)
+            records = await take(ctx, BATCH)
+            published = [Published(record.seq, to_event(record)) for record in records]
+            for item in await self._open_stream(published):
+                await socket.send_multipart(encode(item.event))
+            if published:
+                await confirm_sent(ctx, published[-1].seq)
         finally:
             await ctx.close()
-        published = [Published(record.seq, to_event(record)) for record in records]
-        for item in await self._open_stream(published):
-            await socket.send_multipart(encode(item.event))
         return len(records)
 
     async def _open_stream(self, published: list[Published]) -> list[Published]:
@@ -108,11 +132,11 @@ async def run_publisher(
     the outbox).
     """
     publisher = Publisher(sessions, changes, endpoint, private_jobs)
-    tasks = [_keep_running("publisher", publisher.run)]
-    if internal_endpoint:
-        ingestor = Ingestor(sessions, changes, internal_endpoint, topic_prefix)
-        tasks.append(_keep_running("ingestor", ingestor.run))
-    await asyncio.gather(*tasks)
+    async with asyncio.TaskGroup() as loops:  # cancelled, it waits for each loop to end
+        loops.create_task(_keep_running("publisher", publisher.run))
+        if internal_endpoint:
+            ingestor = Ingestor(sessions, changes, internal_endpoint, topic_prefix)
+            loops.create_task(_keep_running("ingestor", ingestor.run))
 
 
 async def _keep_running(name: str, run: Callable[[], Awaitable[None]]) -> None:

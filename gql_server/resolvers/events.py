@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import Device, EventRecord, TestJob, User
+from gql_server.db.models import Device, EventRecord, PublisherMark, TestJob, User
 from gql_server.db.types import utcnow
 from gql_server.events.wire import Event, EventKind, job_event
 from gql_server.resolvers.context import RequestContext
@@ -62,6 +62,24 @@ async def claim_unpublished(ctx: RequestContext, limit: int) -> Sequence[EventRe
             record.seq = next_seq + offset
         await session.commit()
         return records
+
+
+async def unsent(ctx: RequestContext, limit: int) -> Sequence[EventRecord]:
+    """Events numbered for publication but not confirmed sent (a publisher stopped between
+    numbering and sending them), oldest first."""
+    async with ctx.db() as session:
+        sent = await session.scalar(select(PublisherMark.sent_through).where(PublisherMark.id == 1))
+        statement = select(EventRecord).where(EventRecord.seq > (sent or 0))
+        return list(await session.scalars(statement.order_by(EventRecord.seq).limit(limit)))
+
+
+async def confirm_sent(ctx: RequestContext, seq: int) -> None:
+    """Record that every event up to publication sequence ``seq`` was sent."""
+    async with ctx.db() as session:
+        await session.execute(
+            update(PublisherMark).where(PublisherMark.id == 1).values(sent_through=seq)
+        )
+        await session.commit()
 
 
 JOB_KINDS = frozenset({EventKind.TESTJOB.value, EventKind.EVENT.value})

@@ -31,6 +31,8 @@ class Published:
 
     seq: int
     event: Event
+    memo: dict[str, object] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    """What a door derives from the event, kept for every subscriber it goes to."""
 
     @property
     def cursor(self) -> str:

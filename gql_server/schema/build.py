@@ -21,6 +21,7 @@ from gql_server.resolvers.errors import BadInput
 from gql_server.schema.errors import coded
 from gql_server.schema.mutation import Mutation
 from gql_server.schema.query import Query
+from gql_server.schema.shared_execution import SharedEventExecutor
 from gql_server.schema.subscription import MESSAGE_TYPES, SocketContext, Subscription
 
 
@@ -64,6 +65,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=MESSAGE_TYPES,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SharedEventExecutor,
         extensions=[
             MaxTokensLimiter(max_token_count=settings.max_tokens),
             ParserCache(maxsize=256),

@@ -31,6 +31,7 @@ from gql_server.schema.enums import (
     WorkerHealth,
     WorkerState,
 )
+from gql_server.schema.shared_execution import SharedResults
 
 
 @dataclasses.dataclass
@@ -39,6 +40,7 @@ class SocketContext(GraphQLContext):
     header, and the ``connection_init`` payload (set by strawberry)."""
 
     hub: Hub
+    shared_results: SharedResults
     authorization: str | None = None
     connection_params: dict[str, Any] | None = None
 
@@ -66,6 +68,11 @@ class LabEvent(EventMessage):
     timestamp: dt.datetime
     username: str
     data: JSON = strawberry.field(description="LAVA's payload (frame 5).")
+
+    @property
+    def shared_cursor(self) -> str:
+        """An event's result is shared among the subscribers of equal selections."""
+        return self.cursor
 
 
 @strawberry.type(description="A test job changed state or health (`.testjob`).")
@@ -161,8 +168,16 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], LabEvent]] = {
 
 
 def _message(item: Started | Published) -> EventMessage:
+    """The message of an item; an event's is built once for all its subscribers."""
     if isinstance(item, Started):
         return SubscriptionStarted(cursor=item.cursor)
+    message = item.memo.get("graphql")
+    if message is None:
+        message = item.memo["graphql"] = _event_message(item)
+    return message  # type: ignore[return-value]
+
+
+def _event_message(item: Published) -> LabEvent:
     event = item.event
     common = {
         "cursor": item.cursor,

@@ -17,6 +17,7 @@ from gql_server.db.engine import create_engine
 from gql_server.db.migrate import migrate
 from tests.conftest import make_token
 from tests.support.databases import sync_url
+from tests.support.live import zmq_subscriber
 from tests.support.scenario import add_scenario
 from tests.support.server import GraphQLClient, ServerProcess, free_port, gql_server_command
 
@@ -54,14 +55,6 @@ def start_publisher(database_url: str, endpoints: dict, log) -> subprocess.Popen
     )
 
 
-def subscribe(endpoint: str) -> zmq.Socket:
-    socket = zmq.Context.instance().socket(zmq.SUB)
-    socket.setsockopt(zmq.SUBSCRIBE, b"")
-    socket.setsockopt(zmq.LINGER, 0)
-    socket.connect(endpoint)
-    return socket
-
-
 def receive(socket: zmq.Socket, count: int) -> list[list[bytes]]:
     messages: list[list[bytes]] = []
     deadline = time.monotonic() + DEADLINE_S
@@ -82,7 +75,7 @@ def test_events_made_while_the_publisher_is_down_are_published_when_it_starts(sp
             {"x": health},
             token=token,
         )
-    subscriber = subscribe(endpoints["GQL_SERVER_EVENT_SOCKET"])
+    subscriber = zmq_subscriber(endpoints["GQL_SERVER_EVENT_SOCKET"])
     with open(tmp_path / "publisher.log", "wb") as log:
         publisher = start_publisher(database_url, endpoints, log)
         try:
@@ -103,7 +96,7 @@ def _frames(topic: str, data: dict, username: str = "lavaserver") -> list[bytes]
 
 def test_pushed_events_are_validated_recorded_and_republished(split_lab, tmp_path):
     database_url, _server, _token, endpoints = split_lab
-    subscriber = subscribe(endpoints["GQL_SERVER_EVENT_SOCKET"])
+    subscriber = zmq_subscriber(endpoints["GQL_SERVER_EVENT_SOCKET"])
     pusher = zmq.Context.instance().socket(zmq.PUSH)
     pusher.setsockopt(zmq.LINGER, 1000)
     pusher.connect(endpoints["GQL_SERVER_INTERNAL_EVENT_SOCKET"])
@@ -140,7 +133,7 @@ def test_serve_records_and_republishes_a_lava_publishers_events(empty_database, 
     lava.bind(lava_endpoint)
     server = ServerProcess(empty_database, tmp_path / "server.log", "--events-from", lava_endpoint)
     server.wait_until_ready()
-    subscriber = subscribe(server.event_socket)
+    subscriber = zmq_subscriber(server.event_socket)
     payload = {
         "health": "Good",
         "state": "Idle",

@@ -57,6 +57,41 @@ def test_a_change_made_after_the_first_message_reaches_the_subscriber(lab, proto
     assert event["data"]["device"] == DEVICE and event["data"]["health"] == health.title()
 
 
+SELECTIONS = {
+    "full": DEVICE_EVENTS,
+    "narrow": "subscription ($h: String) { deviceEvents(hostname: $h) { cursor } }",
+    "renamed": (
+        "subscription Renamed($h: String) { deviceEvents(hostname: $h) {"
+        " ... on DeviceEvent { where: hostname health } } }"
+    ),
+}
+
+
+def test_subscribers_sharing_an_event_each_get_their_own_selection(lab):
+    """Results are shared per (selection, variables, viewer); never across them."""
+    with contextlib.ExitStack() as stack:
+        sockets = []
+        for name, query in [*SELECTIONS.items(), *SELECTIONS.items()]:
+            socket = stack.enter_context(graphql_socket(lab.server.base_url, admin(lab)))
+            socket.subscribe(query, {"h": DEVICE})
+            sockets.append((name, socket))
+        anonymous = stack.enter_context(graphql_socket(lab.server.base_url))
+        anonymous.subscribe(SELECTIONS["narrow"], {"h": DEVICE})
+        (health,) = flip_device(lab.client, lab.tokens["vis-admin"], DEVICE, 1)
+        received = [(name, socket.next()) for name, socket in sockets]
+        anonymous_event = anonymous.next()
+    cursor = received[0][1]["cursor"]
+    for name, event in received:
+        if name == "full":
+            assert event["hostname"] == DEVICE and event["health"] == health
+            assert event["cursor"] == cursor
+        elif name == "narrow":
+            assert event == {"cursor": cursor}
+        else:
+            assert event == {"where": DEVICE, "health": health}
+    assert anonymous_event == {"cursor": cursor}
+
+
 def test_resuming_after_a_cursor_replays_what_was_missed_then_goes_live(lab):
     token = lab.tokens["vis-admin"]
     with graphql_socket(lab.server.base_url, admin(lab)) as socket:

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy
+import zmq
 from sqlalchemy.orm import Session
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
@@ -34,6 +35,15 @@ DEADLINE_S = 10.0
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 KEEP_ALIVES = {"ping", "pong", "ka"}
+
+
+def zmq_subscriber(endpoint: str) -> zmq.Socket:
+    """A ZMQ SUB socket connected to ``endpoint``, subscribed to every topic."""
+    socket = zmq.Context.instance().socket(zmq.SUB)
+    socket.setsockopt(zmq.SUBSCRIBE, b"")
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.connect(endpoint)
+    return socket
 
 
 def ws_url(base_url: str, path: str) -> str:

@@ -1,0 +1,342 @@
+"""Fan-out: events/s sustained to many GraphQL subscribers, next to raw pyzmq PUB/SUB.
+
+    .venv/bin/python bench/fanout.py [--subscribers 1000] [--rates 50,100,200] [--seconds 5]
+
+One gql-server process serves a small SQLite demo lab. ``--subscribers`` websocket
+clients (graphql-transport-ws, all in this process, each reading raw frames) subscribe to
+one device's events with the same selection. Device events are pushed to the server's
+internal PULL socket at each rate in turn; a rate is sustained when every subscriber gets
+every event, in order, and the last arrives within a second of the last push. In the same
+run, raw pyzmq sends the same five-frame messages from one PUB socket to as many SUB
+sockets (the ceiling). The server's resident memory is read before the subscribers
+connect and with all of them subscribed and idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import struct
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import zmq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.events import (
+    HOST,
+    free_port,
+    gql_server,
+    serve_in_background,
+    wait_until_answering,
+)
+from gql_server.events.wire import SERVER_USERNAME, Event, encode
+
+SELECTION = (
+    "subscription ($h: String!) { deviceEvents(hostname: $h) {"
+    " cursor ... on DeviceEvent { hostname health state } } }"
+)
+CURSOR = re.compile(rb'"cursor":\s*"([0-9]+)"')
+DRAIN_GRACE_S = 1.0
+
+
+def device_event(hostname: str, number: int) -> list[bytes]:
+    """The five frames of a device event a dispatcher might push."""
+    data = {
+        "device": hostname,
+        "device_type": "qemu",
+        "worker": None,
+        "state": "Idle",
+        "health": "Good" if number % 2 else "Maintenance",
+    }
+    event = Event(
+        topic="org.lavasoftware.device",
+        uuid=str(uuid.uuid1()),
+        timestamp=dt.datetime.now(dt.UTC),
+        username=SERVER_USERNAME,
+        data=data,
+    )
+    return encode(event)
+
+
+class Subscriber(asyncio.Protocol):
+    """A graphql-transport-ws client reading raw frames: it keeps every event's cursor."""
+
+    def __init__(self, hostname: str) -> None:
+        self.hostname = hostname
+        self.buffer = bytearray()
+        self.upgraded = False
+        self.cursors: list[int] = []
+        self.started = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16))
+        transport.write(
+            b"GET /graphql HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Key: " + key + b"\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n"
+        )
+
+    def send(self, message: dict) -> None:
+        """Send one masked text frame (mask of zeros: the payload goes as is)."""
+        payload = json.dumps(message).encode()
+        if len(payload) < 126:
+            header = struct.pack("!BB", 0x81, 0x80 | len(payload))
+        else:
+            header = struct.pack("!BBH", 0x81, 0x80 | 126, len(payload))
+        assert self.transport is not None
+        self.transport.write(header + b"\0\0\0\0" + payload)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.upgraded:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            del self.buffer[: end + 4]
+            self.upgraded = True
+            self.send({"type": "connection_init", "payload": {}})
+        self._frames()
+
+    def _frames(self) -> None:
+        while len(self.buffer) >= 2:
+            size = self.buffer[1] & 0x7F
+            start = 2
+            if size == 126:
+                if len(self.buffer) < 4:
+                    return
+                size, start = struct.unpack_from("!H", self.buffer, 2)[0], 4
+            elif size == 127:
+                if len(self.buffer) < 10:
+                    return
+                size, start = struct.unpack_from("!Q", self.buffer, 2)[0], 10
+            if len(self.buffer) < start + size:
+                return
+            self._message(bytes(self.buffer[start : start + size]))
+            del self.buffer[: start + size]
+
+    def _message(self, payload: bytes) -> None:
+        if payload.startswith(b'{"type":"connection_ack"') or b'"connection_ack"' in payload:
+            self.send(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SELECTION, "variables": {"h": self.hostname}},
+                }
+            )
+            return
+        found = CURSOR.search(payload)
+        if found is None:
+            return  # a ping
+        if not self.started.done():
+            self.started.set_result(None)
+            return
+        self.cursors.append(int(found.group(1)))
+
+
+def first_device(port: int) -> str:
+    """The hostname of a device of the demo lab."""
+    query = "{ devices(first: 1) { nodes { hostname } } }"
+    answer = httpx.post(f"http://{HOST}:{port}/graphql", json={"query": query}).json()
+    return answer["data"]["devices"]["nodes"][0]["hostname"]
+
+
+def server_rss_kib(pid: int) -> int:
+    """Resident memory of a process, KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def push_paced(endpoint: str, hostname: str, first: int, count: int, rate: float) -> float:
+    """Push ``count`` device events at ``rate`` per second; returns when the last went."""
+    push = zmq.Context.instance().socket(zmq.PUSH)
+    push.connect(endpoint)
+    started = time.perf_counter()
+    for number in range(first, first + count):
+        due = started + (number - first) / rate
+        while (wait := due - time.perf_counter()) > 0:
+            time.sleep(wait)
+        push.send_multipart(device_event(hostname, number))
+    finished = time.perf_counter()
+    push.close(linger=5000)
+    return finished
+
+
+@dataclasses.dataclass
+class RateResult:
+    rate: float
+    sent: int
+    delivered: int
+    expected: int
+    in_order: bool
+    lag_s: float
+
+    @property
+    def sustained(self) -> bool:
+        return self.delivered == self.expected and self.in_order and self.lag_s <= DRAIN_GRACE_S
+
+
+async def run_rate(
+    subscribers: list[Subscriber],
+    endpoint: str,
+    hostname: str,
+    first: int,
+    rate: float,
+    seconds: float,
+) -> RateResult:
+    """Push events at ``rate`` and wait (with a deadline) until every subscriber has them."""
+    count = int(rate * seconds)
+    before = [len(subscriber.cursors) for subscriber in subscribers]
+    loop = asyncio.get_running_loop()
+    last_push = await loop.run_in_executor(None, push_paced, endpoint, hostname, first, count, rate)
+    expected = count * len(subscribers)
+    deadline = time.perf_counter() + seconds + 30
+    delivered = 0
+    while time.perf_counter() < deadline:
+        delivered = sum(len(s.cursors) - b for s, b in zip(subscribers, before, strict=True))
+        if delivered >= expected:
+            break
+        await asyncio.sleep(0.01)
+    lag = time.perf_counter() - last_push
+    in_order = all(
+        subscriber.cursors[b:] == sorted(set(subscriber.cursors[b:]))
+        for subscriber, b in zip(subscribers, before, strict=True)
+    )
+    return RateResult(rate, count, delivered, expected, in_order, lag)
+
+
+async def connect_all(port: int, hostname: str, count: int) -> list[Subscriber]:
+    """Connect and subscribe ``count`` clients; returns once every subscription is live."""
+    loop = asyncio.get_running_loop()
+    subscribers = []
+    for _ in range(count):
+        _, subscriber = await loop.create_connection(lambda: Subscriber(hostname), HOST, port)
+        subscribers.append(subscriber)
+    await asyncio.wait_for(asyncio.gather(*(s.started for s in subscribers)), 120)
+    return subscribers
+
+
+def zmq_ceiling(subscribers: int, messages: int) -> float:
+    """Events/s from one PUB socket to ``subscribers`` SUB sockets, all received."""
+    context = zmq.Context()
+    endpoint = f"tcp://{HOST}:{free_port()}"
+    publisher = context.socket(zmq.PUB)
+    publisher.setsockopt(zmq.SNDHWM, 0)
+    publisher.bind(endpoint)
+    sockets = []
+    poller = zmq.Poller()
+    for _ in range(subscribers):
+        sub = context.socket(zmq.SUB)
+        sub.setsockopt(zmq.RCVHWM, 0)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        sub.connect(endpoint)
+        poller.register(sub, zmq.POLLIN)
+        sockets.append(sub)
+    probe = [b"probe"]
+    joined: set[zmq.Socket] = set()
+    while len(joined) < subscribers:  # slow joiners: wait until each gets a probe
+        publisher.send_multipart(probe)
+        for sub, _ in poller.poll(100):
+            while sub.poll(0):
+                sub.recv_multipart()
+            joined.add(sub)
+    for sub in sockets:
+        while sub.poll(0):
+            sub.recv_multipart()
+    frames = device_event("zmq-ceiling", 1)
+    received = 0
+    expected = subscribers * messages
+
+    def receive() -> None:
+        nonlocal received
+        while received < expected:
+            for sub, _ in poller.poll(1000):
+                while True:
+                    try:
+                        sub.recv_multipart(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    received += 1
+
+    receiver = threading.Thread(target=receive)
+    started = time.perf_counter()
+    receiver.start()
+    for _ in range(messages):
+        publisher.send_multipart(frames)
+    receiver.join()
+    elapsed = time.perf_counter() - started
+    context.destroy(linger=0)
+    return messages / elapsed
+
+
+async def measure(args: argparse.Namespace, port: int, pid: int, endpoint: str) -> list[str]:
+    idle_rss = server_rss_kib(pid)
+    hostname = first_device(port)
+    subscribers = await connect_all(port, hostname, args.subscribers)
+    subscribed_rss = server_rss_kib(pid)
+    lines = [
+        f"server RSS: {idle_rss / 1024:.1f} MiB with no subscriber,"
+        f" {subscribed_rss / 1024:.1f} MiB with {args.subscribers} idle subscriptions"
+        f" ({(subscribed_rss - idle_rss) / args.subscribers:.1f} KiB each)",
+        f"{'rate/s':>8} {'sent':>6} {'delivered':>10} {'of':>10} {'lag s':>7}  sustained",
+    ]
+    first = 1
+    for rate in args.rates:
+        result = await run_rate(subscribers, endpoint, hostname, first, rate, args.seconds)
+        first += result.sent
+        lines.append(
+            f"{rate:>8.0f} {result.sent:>6} {result.delivered:>10} {result.expected:>10}"
+            f" {result.lag_s:>7.2f}  {'yes' if result.sustained else 'NO'}"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--rates", default="25,50,100,200")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    args.rates = [float(rate) for rate in args.rates.split(",")]
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = f"sqlite+aiosqlite:///{Path(folder) / 'lab.sqlite3'}"
+        gql_server(database_url, "demo", "--jobs", "50")
+        port = free_port()
+        internal = f"tcp://{HOST}:{free_port()}"
+        env = {
+            "GQL_SERVER_EVENT_SOCKET": f"tcp://{HOST}:{free_port()}",
+            "GQL_SERVER_INTERNAL_EVENT_SOCKET": internal,
+            "GQL_SERVER_SUBSCRIBER_QUEUE_SIZE": "10000",
+        }
+        server = serve_in_background(database_url, port, env)
+        try:
+            wait_until_answering(f"http://{HOST}:{port}")
+            lines = asyncio.run(measure(args, port, server.pid, internal))
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    ceiling = zmq_ceiling(args.subscribers, 2000)
+    print(f"{args.subscribers} GraphQL subscribers, one gql-server process:")
+    print("\n".join("  " + line for line in lines))
+    print(f"raw pyzmq, one PUB to {args.subscribers} SUB sockets: {ceiling:,.0f} events/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Subscription events executed once per distinct selection, shared by its subscribers.
+
+Executing a selection costs a few hundred microseconds in graphql-core, so executing it
+for each subscriber of each event caps a server at a few events per second to a thousand
+subscribers. Instead, the first subscriber to meet an event executes its selection; every
+other subscriber with the same operation, variables and viewer gets that result (and its
+encoded JSON), as Hasura multiplexes its live queries. Results are kept for a bounded
+number of (event, selection) pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any
+
+from graphql import ExecutionResult
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+RESULTS_KEPT = 20_000
+
+
+class SharedResults:
+    """Execution results of events, by (event cursor, sharing key); bounded, oldest out."""
+
+    def __init__(self, kept: int = RESULTS_KEPT) -> None:
+        self.kept = kept
+        self.executions = 0
+        self._results: OrderedDict[Hashable, ExecutionResult] = OrderedDict()
+        self._encoded: dict[int, tuple[Any, str]] = {}  # id(data) -> (data, its JSON)
+
+    def get(self, key: Hashable) -> ExecutionResult | None:
+        """The result kept for ``key``, if any."""
+        return self._results.get(key)
+
+    def keep(self, key: Hashable, result: ExecutionResult) -> None:
+        """Keep ``result`` (and its data encoded as JSON) for the other subscribers of the
+        same event and selection."""
+        self.executions += 1
+        self._results[key] = result
+        if result.data is not None:
+            self._encoded[id(result.data)] = (result.data, encode_json(result.data))
+        while len(self._results) > self.kept:
+            _, old = self._results.popitem(last=False)
+            self._encoded.pop(id(old.data), None)
+
+    def encoded_data(self, data: Any) -> str | None:
+        """``data`` as JSON when it is a kept result's data (the very object, not a copy)."""
+        known = self._encoded.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        return None
+
+
+def encode_json(value: Any) -> str:
+    """Compact JSON, as strawberry encodes its messages."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def encode_message(message: Any, shared: SharedResults) -> str | None:
+    """A websocket result message (graphql-transport-ws ``next``, graphql-ws ``data``)
+    whose data is a shared result, encoded around that result's JSON; else None."""
+    if not isinstance(message, dict) or message.get("type") not in {"next", "data"}:
+        return None
+    payload = message.get("payload")
+    if not isinstance(payload, dict) or payload.keys() != {"data"}:
+        return None
+    data = shared.encoded_data(payload["data"])
+    if data is None:
+        return None
+    head = f'{{"id":{encode_json(message["id"])},"type":"{message["type"]}"'
+    return f'{head},"payload":{{"data":{data}}}}}'
+
+
+def sharing_key(executor: StrawberryGraphQLCoreExecutionContext) -> Hashable | None:
+    """What makes two subscriptions' results for one event equal: the operation's text and
+    name, its variables and the viewer; None when the operation has no source text."""
+    location = executor.operation.loc
+    context = executor.context_value
+    if location is None or not hasattr(context, "shared_results"):
+        return None
+    name = executor.operation.name
+    return (
+        location.source.body,
+        None if name is None else name.value,
+        repr(executor.variable_values.coerced),
+        context.ctx.viewer,
+    )
+
+
+class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, reusing a subscription event's result when another
+    subscriber with the same sharing key already executed it."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        """Execute, or answer with the shared result of this event and selection."""
+        cursor = getattr(self.root_value, "shared_cursor", None)
+        key = None if cursor is None else sharing_key(self)
+        if key is None:
+            return super().execute_operation(serially)
+        shared: SharedResults = self.context_value.shared_results
+        result = shared.get((cursor, key))
+        if result is None:
+            result = super().execute_operation(serially)
+            if isinstance(result, ExecutionResult):
+                shared.keep((cursor, key), result)
+        return result
