@@ -29,6 +29,7 @@ import zmq
 from websockets.sync.client import connect
 
 HOST = "127.0.0.1"
+API_CALL = "(the API call itself)"
 MUTATION = (
     "mutation ($h: String!, $x: DeviceHealth!) { setDeviceHealth(hostname: $h, health: $x)"
     " { health } }"
@@ -145,10 +146,13 @@ def _measure(url: str, token: str, streams: list[Stamper], changes: int) -> dict
         "/graphql", json={"query": "{ devices(first: 1) { nodes { hostname } } }"}
     ).json()["data"]["devices"]["nodes"][0]["hostname"]
     latencies: dict[str, list[float]] = {stream.label: [] for stream in streams}
+    latencies[API_CALL] = []
     health = "MAINTENANCE"
     for change in range(changes + 5):
         started = time.perf_counter()
         client.post("/graphql", json={"query": MUTATION, "variables": {"h": hostname, "x": health}})
+        if change >= 5:
+            latencies[API_CALL].append((time.perf_counter() - started) * 1000)
         health = "GOOD" if health == "MAINTENANCE" else "MAINTENANCE"
         for stream in streams:
             try:
@@ -164,9 +168,14 @@ def main() -> None:
     """Prepare a lab, start a server, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--changes", type=int, default=300)
+    parser.add_argument(
+        "--database-url",
+        help="an empty database to use instead of a new SQLite file"
+        " (e.g. postgresql+asyncpg://postgres@127.0.0.1/bench, created beforehand)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        database_url = f"sqlite+aiosqlite:///{Path(folder) / 'lab.sqlite3'}"
+        database_url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'lab.sqlite3'}"
         gql_server(database_url, "demo", "--jobs", "300")
         token = gql_server(database_url, "tokens", "add", "--user", "bench", "--superuser")
         secret = token.stdout.strip().splitlines()[-1]

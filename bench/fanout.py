@@ -1,15 +1,18 @@
-"""Fan-out: events/s sustained to many GraphQL subscribers, next to raw pyzmq PUB/SUB.
+"""Fan-out: events/s sustained to many GraphQL subscribers, against a naive strawberry
+relay and raw pyzmq PUB/SUB, all in one run.
 
-    .venv/bin/python bench/fanout.py [--subscribers 1000] [--rates 50,100,200] [--seconds 5]
+    .venv/bin/python bench/fanout.py [--subscribers 1000] [--rates 2,5,10,20,50,100] [--seconds 5]
 
 One gql-server process serves a small SQLite demo lab. ``--subscribers`` websocket
 clients (graphql-transport-ws, all in this process, each reading raw frames) subscribe to
 one device's events with the same selection. Device events are pushed to the server's
-internal PULL socket at each rate in turn; a rate is sustained when every subscriber gets
-every event, in order, and the last arrives within a second of the last push. In the same
-run, raw pyzmq sends the same five-frame messages from one PUB socket to as many SUB
-sockets (the ceiling). The server's resident memory is read before the subscribers
-connect and with all of them subscribed and idle.
+internal PULL socket at each rate in turn, until a rate is not sustained (every subscriber
+gets every event, in order, the last within a second of the last push). Then the same
+clients subscribe to the naive strawberry relay (bench/naive_subscriptions.py, fed by the
+gql-server's PUB socket) and the rates run again. Each server's resident memory is read
+before the subscribers connect and with all of them subscribed and idle. Last, raw pyzmq
+sends the same five-frame messages from one PUB socket to as many SUB sockets (the
+ceiling).
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
 import re
+import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -50,6 +56,7 @@ SELECTION = (
 )
 CURSOR = re.compile(rb'"cursor":\s*"([0-9]+)"')
 DRAIN_GRACE_S = 1.0
+SETTLE_S = 1.0  # for the naive relay's SUB sockets to join the publisher
 
 
 def device_event(hostname: str, number: int) -> list[bytes]:
@@ -286,56 +293,110 @@ def zmq_ceiling(subscribers: int, messages: int) -> float:
     return messages / elapsed
 
 
-async def measure(args: argparse.Namespace, port: int, pid: int, endpoint: str) -> list[str]:
-    idle_rss = server_rss_kib(pid)
-    hostname = first_device(port)
-    subscribers = await connect_all(port, hostname, args.subscribers)
-    subscribed_rss = server_rss_kib(pid)
+@dataclasses.dataclass
+class Target:
+    """A server under test: its label, port and process."""
+
+    label: str
+    port: int
+    process: subprocess.Popen
+
+
+async def measure(
+    args: argparse.Namespace, target: Target, hostname: str, endpoint: str, first: int
+) -> tuple[list[str], int]:
+    """Subscribe, read the memory, push at each rate; the report's lines and the next
+    event number."""
+    idle_rss = server_rss_kib(target.process.pid)
+    subscribers = await connect_all(target.port, hostname, args.subscribers)
+    await asyncio.sleep(SETTLE_S)
+    subscribed_rss = server_rss_kib(target.process.pid)
     lines = [
-        f"server RSS: {idle_rss / 1024:.1f} MiB with no subscriber,"
+        f"{target.label}: RSS {idle_rss / 1024:.1f} MiB with no subscriber,"
         f" {subscribed_rss / 1024:.1f} MiB with {args.subscribers} idle subscriptions"
         f" ({(subscribed_rss - idle_rss) / args.subscribers:.1f} KiB each)",
-        f"{'rate/s':>8} {'sent':>6} {'delivered':>10} {'of':>10} {'lag s':>7}  sustained",
+        f"  {'rate/s':>8} {'sent':>6} {'delivered':>10} {'of':>10} {'lag s':>7}  sustained",
     ]
-    first = 1
     for rate in args.rates:
         result = await run_rate(subscribers, endpoint, hostname, first, rate, args.seconds)
         first += result.sent
         lines.append(
-            f"{rate:>8.0f} {result.sent:>6} {result.delivered:>10} {result.expected:>10}"
+            f"  {rate:>8.0f} {result.sent:>6} {result.delivered:>10} {result.expected:>10}"
             f" {result.lag_s:>7.2f}  {'yes' if result.sustained else 'NO'}"
         )
-    return lines
+        if not result.sustained:
+            break
+    for subscriber in subscribers:
+        assert subscriber.transport is not None
+        subscriber.transport.close()
+    return lines, first
+
+
+def start_naive(event_socket: str) -> Target:
+    """The naive strawberry relay, reading the gql-server's PUB socket."""
+    port = free_port()
+    script = Path(__file__).with_name("naive_subscriptions.py")
+    command = [sys.executable, str(script), "--events", event_socket, "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_open(port)
+    return Target("naive strawberry", port, process)
+
+
+def wait_until_open(port: int, deadline_s: float = 60.0) -> None:
+    """Block until something listens on ``port``."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=15)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--rates", default="25,50,100,200")
+    parser.add_argument("--rates", default="2,5,10,20,50,100")
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     args.rates = [float(rate) for rate in args.rates.split(",")]
+    reports: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         database_url = f"sqlite+aiosqlite:///{Path(folder) / 'lab.sqlite3'}"
         gql_server(database_url, "demo", "--jobs", "50")
-        port = free_port()
+        port, event_socket = free_port(), f"tcp://{HOST}:{free_port()}"
         internal = f"tcp://{HOST}:{free_port()}"
         env = {
-            "GQL_SERVER_EVENT_SOCKET": f"tcp://{HOST}:{free_port()}",
+            "GQL_SERVER_EVENT_SOCKET": event_socket,
             "GQL_SERVER_INTERNAL_EVENT_SOCKET": internal,
             "GQL_SERVER_SUBSCRIBER_QUEUE_SIZE": "10000",
         }
-        server = serve_in_background(database_url, port, env)
+        ours = Target("gql-server", port, serve_in_background(database_url, port, env))
+        naive = None
         try:
             wait_until_answering(f"http://{HOST}:{port}")
-            lines = asyncio.run(measure(args, port, server.pid, internal))
+            naive = start_naive(event_socket)
+            hostname = first_device(port)
+            first = 1
+            for target in (ours, naive):
+                lines, first = asyncio.run(measure(args, target, hostname, internal, first))
+                reports += lines
         finally:
-            server.terminate()
-            server.wait(timeout=15)
+            stop(ours.process)
+            if naive is not None:
+                stop(naive.process)
     ceiling = zmq_ceiling(args.subscribers, 2000)
-    print(f"{args.subscribers} GraphQL subscribers, one gql-server process:")
-    print("\n".join("  " + line for line in lines))
-    print(f"raw pyzmq, one PUB to {args.subscribers} SUB sockets: {ceiling:,.0f} events/s")
+    print(
+        f"{args.subscribers} GraphQL subscribers of one device's events, one server process each;"
+    )
+    print(f"events pushed at each rate for {args.seconds:g} s (sustained: all delivered, in order,")
+    print(f"the last within {DRAIN_GRACE_S:g} s of the last push):")
+    print("\n".join("  " + line for line in reports))
+    print(f"ceiling: raw pyzmq, one PUB to {args.subscribers} SUB sockets: {ceiling:,.0f} events/s")
 
 
 if __name__ == "__main__":
