@@ -22,6 +22,9 @@ from gql_server.events.publisher import run_publisher
 from gql_server.events.ws_relay import EventRelay, healthz
 from gql_server.graphql_door import GraphQLEndpoint
 from gql_server.resolvers.changes import ChangeCounter
+from xmlrpc_compat.catalogue import CATALOGUE
+from xmlrpc_compat.door import HELP_PATH, XmlRpcDoor
+from xmlrpc_compat.help_page import help_endpoint
 
 
 async def version(_request: Request) -> JSONResponse:
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     graphql = GraphQLEndpoint(settings, sessions, changes, hub)
     relay = EventRelay(hub, sessions, changes, settings)
+    xmlrpc = XmlRpcDoor(settings, sessions, changes, CATALOGUE)
     return Starlette(
         routes=[
             Route("/", lambda _r: RedirectResponse("/graphql")),
@@ -82,6 +86,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             WebSocketRoute("/ws/", relay.serve),
             Route("/ws/v1/healthz", healthz),
+            Route("/RPC2", xmlrpc.__call__, methods=["GET", "POST"]),
+            Route("/RPC2/", xmlrpc.__call__, methods=["GET", "POST"]),
+            Route(HELP_PATH, help_endpoint(CATALOGUE)),
             Route("/version", version),
         ],
         lifespan=lifespan,

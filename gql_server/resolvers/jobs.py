@@ -5,16 +5,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import Select, and_, exists, func, select
 
-from gql_server.db.models import Tag, TestJob, TestJobTag, User
+from gql_server.db.models import Group, Tag, TestJob, TestJobTag, TestJobViewingGroup, User
 from gql_server.lab.enums import JobHealth, JobState
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import NotFound, PermissionDenied
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import job_visible
+from gql_server.resolvers.permissions import job_visible, visible_job_ids
+
+_JOB_REFERENCE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
 
 
 class JobOrderField(enum.Enum):
@@ -183,3 +187,62 @@ async def lab_has_jobs(ctx: RequestContext) -> bool:
     """Whether the database holds any job at all (used before adding demo data)."""
     async with ctx.db() as session:
         return (await session.scalar(select(TestJob.id).limit(1))) is not None
+
+
+def display_id(job: TestJob) -> int | str:
+    """How LAVA names a job to its users: the sub id of a multinode job, else the id."""
+    return job.sub_id or job.id
+
+
+async def job_by_reference(ctx: RequestContext, reference: object) -> TestJob:
+    """The job a legacy client names (an id, or a multinode sub id such as ``"12.1"``).
+
+    NotFound when there is none, PermissionDenied when the viewer may not see it (the
+    legacy doors tell the two apart, as LAVA does).
+    """
+    statement = select(TestJob)
+    text = str(reference).strip()
+    if isinstance(reference, bool) or not _JOB_REFERENCE.fullmatch(text):
+        raise NotFound(f"Job '{reference}' was not found.")
+    if "." in text:
+        statement = statement.where(TestJob.sub_id == text)
+    else:
+        statement = statement.where(TestJob.id == int(text))
+    async with ctx.db() as session:
+        job = (await session.scalars(statement)).first()
+    if job is None:
+        raise NotFound(f"Job '{reference}' was not found.")
+    if job.id not in await visible_job_ids(ctx, [job.id]):
+        username = ctx.viewer.username or "AnonymousUser"
+        raise PermissionDenied(f"Job '{reference}' not available to user '{username}'.")
+    return job
+
+
+async def jobs_slice(
+    ctx: RequestContext, spec: JobFilter | None, offset: int, limit: int
+) -> list[TestJob]:
+    """Visible jobs matching ``spec``, newest first, from ``offset`` (LAVA's start/limit)."""
+    statement = (
+        (await visible_jobs(ctx))
+        .where(*filter_clauses(spec or JobFilter()))
+        .order_by(TestJob.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    async with ctx.db() as session:
+        return list(await session.scalars(statement))
+
+
+async def viewing_group_names(ctx: RequestContext, job_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The names of the groups allowed to view each job (empty for most), sorted."""
+    statement = (
+        select(TestJobViewingGroup.testjob_id, Group.name)
+        .join(Group, Group.id == TestJobViewingGroup.group_id)
+        .where(TestJobViewingGroup.testjob_id.in_(list(job_ids)))
+        .order_by(Group.name)
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    async with ctx.db() as session:
+        for job_id, name in await session.execute(statement):
+            names[job_id].append(name)
+    return names

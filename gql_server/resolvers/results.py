@@ -6,6 +6,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 
+import yaml
 from sqlalchemy import Select, func, select
 
 from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite
@@ -197,3 +198,42 @@ async def get_job_log(ctx: RequestContext, job_id: int) -> str | None:
     )
     async with ctx.db() as session:
         return (await session.scalars(statement)).first()
+
+
+@dataclasses.dataclass(frozen=True)
+class JobError:
+    """Why a job failed, as its ``lava``/``job`` test case records it."""
+
+    message: str | None = None
+    kind: str | None = None
+
+
+def _job_error(metadata: str | None) -> JobError:
+    try:
+        fields = yaml.safe_load(metadata or "") or {}
+    except yaml.YAMLError:
+        return JobError()
+    if not isinstance(fields, dict):
+        return JobError()
+    message, kind = fields.get("error_msg"), fields.get("error_type")
+    return JobError(
+        message if isinstance(message, str) else None, kind if isinstance(kind, str) else None
+    )
+
+
+async def job_errors(ctx: RequestContext, job_ids: Sequence[int]) -> dict[int, JobError]:
+    """The error message and type of each visible job that recorded one (one batch)."""
+    statement = (
+        select(TestSuite.job_id, TestCase.metadata_)
+        .join(TestCase, TestCase.suite_id == TestSuite.id)
+        .join(TestJob, TestJob.id == TestSuite.job_id)
+        .where(
+            TestSuite.job_id.in_(list(job_ids)),
+            TestSuite.name == "lava",
+            TestCase.name == "job",
+            await job_visible(ctx),
+        )
+    )
+    async with ctx.db() as session:
+        rows = (await session.execute(statement)).all()
+    return {job_id: _job_error(metadata) for job_id, metadata in rows}

@@ -3,33 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy
 
-SINGLE = """
-job_name: smoke
-device_type: {device_type}
-visibility: {visibility}
-priority: medium
-timeouts:
-  job: {{minutes: 10}}
-  queue: {{hours: 2}}
-actions:
-- boot: {{method: qemu, media: tmpfs}}
-"""
-
-MULTINODE = """
-job_name: mn
-visibility: public
-timeouts: {{job: {{minutes: 30}}}}
-protocols:
-  lava-multinode:
-    roles:
-      server: {{device_type: {device_type}, count: 1}}
-      client: {{device_type: {device_type}, count: 2}}
-    timeout: {{minutes: 5}}
-actions:
-- boot: {{method: qemu, media: tmpfs, role: [server, client]}}
-"""
+from tests.support.definitions import MULTINODE, SINGLE, usable_device_type
 
 SUBMIT = (
     "mutation ($d: String!) { submitJob(definition: $d) {"
@@ -40,19 +15,7 @@ CANCEL = "mutation ($id: Int!) { cancelJob(id: $id) { id state health } }"
 
 @pytest.fixture
 def device_type(lab) -> str:
-    """A device type with at least three usable devices and no view restriction."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with engine.connect() as connection:
-        name = connection.execute(
-            sqlalchemy.text(
-                "SELECT d.device_type_id FROM lava_scheduler_app_device d WHERE d.health <> 5"
-                " AND d.device_type_id NOT IN (SELECT p.devicetype_id FROM"
-                " lava_scheduler_app_groupdevicetypepermission p)"
-                " GROUP BY d.device_type_id HAVING count(*) >= 3 ORDER BY d.device_type_id LIMIT 1"
-            )
-        ).scalar()
-    engine.dispose()
-    return name
+    return usable_device_type(lab.sync_url)
 
 
 def submit(lab, definition: str, user: str = "vis-member") -> dict:

@@ -1,16 +1,21 @@
 """LAVA's visibility rules hold for every viewer, on every door.
 
-Doors are listed in ``DOORS``; a door is a function (lab, job id, token) -> whether the
+Doors are listed in ``DOORS``; a door is a function (lab, job id, viewer) -> whether the
 job and its results are visible through it.
 """
 
 from __future__ import annotations
 
+import xmlrpc.client
+
 import pytest
 import sqlalchemy
 
+from tests.support.server import xmlrpc_proxy
 
-def graphql_sees_job(lab, job_id: int, token: str | None) -> bool:
+
+def graphql_sees_job(lab, job_id: int, viewer: str | None) -> bool:
+    token = lab.tokens[viewer] if viewer else None
     data = lab.client.execute(
         "query ($id: Int!, $ids: [Int!]) { job(id: $id) { id suites { id } }"
         " jobs(filter: {ids: $ids}) { totalCount nodes { id } } }",
@@ -22,7 +27,27 @@ def graphql_sees_job(lab, job_id: int, token: str | None) -> bool:
     return in_list
 
 
-DOORS = {"graphql": graphql_sees_job}
+def xmlrpc_sees_job(lab, job_id: int, viewer: str | None) -> bool:
+    """``scheduler.jobs.show`` and ``logs`` answer, or both fault 403 (not 404: the job
+    exists, LAVA tells the two apart)."""
+    proxy = xmlrpc_proxy(lab.server.base_url, viewer, lab.tokens.get(viewer))
+    try:
+        shown = proxy.scheduler.jobs.show(job_id)
+    except xmlrpc.client.Fault as fault:
+        assert fault.faultCode == 403, fault
+        username = viewer or "AnonymousUser"
+        assert fault.faultString == f"Job '{job_id}' not available to user '{username}'."
+        try:
+            proxy.scheduler.jobs.logs(job_id)
+        except xmlrpc.client.Fault as logs_fault:
+            assert logs_fault.faultCode == 403
+            return False
+        raise AssertionError("logs of a job one may not see") from None
+    assert shown["id"] == job_id
+    return True
+
+
+DOORS = {"graphql": graphql_sees_job, "xmlrpc": xmlrpc_sees_job}
 
 # viewer -> the scenario jobs it may see
 EXPECTED = {
@@ -40,9 +65,8 @@ JOBS = ("public_job", "personal_job", "group_job", "secret_type_job")
 @pytest.mark.parametrize("viewer", EXPECTED, ids=lambda v: v or "anonymous")
 @pytest.mark.parametrize("job", JOBS)
 def test_job_visibility(lab, door, viewer, job):
-    token = lab.tokens[viewer] if viewer else None
     job_id = getattr(lab.scenario, job)
-    assert DOORS[door](lab, job_id, token) == (job in EXPECTED[viewer])
+    assert DOORS[door](lab, job_id, viewer) == (job in EXPECTED[viewer])
 
 
 @pytest.mark.parametrize("viewer", EXPECTED, ids=lambda v: v or "anonymous")

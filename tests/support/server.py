@@ -118,3 +118,13 @@ class GraphQLClient:
         body = self.post(query, variables, token).json()
         assert body.get("errors"), body
         return body["errors"]
+
+
+def xmlrpc_proxy(base_url: str, username: str | None = None, token: str | None = None):
+    """An ``xmlrpc.client.ServerProxy`` on ``/RPC2``, with ``user:token@`` credentials when
+    given (as legacy scripts and lavacli pass them)."""
+    import xmlrpc.client
+
+    scheme, _, host = base_url.partition("://")
+    credentials = f"{username}:{token}@" if username and token else ""
+    return xmlrpc.client.ServerProxy(f"{scheme}://{credentials}{host}/RPC2", allow_none=True)

@@ -1,0 +1,192 @@
+"""``system.*``: who am I, which server, which methods, several calls in one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xmlrpc_compat.methods import Call, Fault
+
+NAMESPACE = "system"
+API_CLASS = "LavaSystemAPI"
+INTROSPECTION_CLASS = "SystemAPI"
+
+# The LAVA release whose API this server implements: lavacli parses it to pick call shapes.
+LAVA_API_LEVEL = "2026.07"
+API_VERSION = 2
+SIGNATURES = {"system.methodHelp": ["str", "str"], "system.multicall": ["array", "array"]}
+MULTICALL_KEYS = {"methodName", "params"}
+
+
+async def list_methods(call: Call) -> list[str]:
+    """Name
+    ----
+    `system.listMethods` ()
+
+    Every method this server answers, sorted by name.
+    """
+    return sorted(call.catalogue)
+
+
+async def method_help(call: Call, method_name: Any) -> str:
+    """Name
+    ----
+    `system.methodHelp` (`method_name`)
+
+    The help text of a method (this text, for this method); an empty string for a
+    method this server does not have.
+    """
+    method = call.catalogue.get(method_name) if isinstance(method_name, str) else None
+    return method.help if method is not None else ""
+
+
+async def method_signature(call: Call, method_name: Any) -> list[str] | str:
+    """Name
+    ----
+    `system.methodSignature` (`method_name`)
+
+    The signature of a method as XML-RPC introspection describes it: a list of type
+    names for the few methods that declare one, "undef" for the others, and an empty
+    string for a method this server does not have.
+    """
+    if not isinstance(method_name, str) or method_name not in call.catalogue:
+        return ""
+    return SIGNATURES.get(method_name, "undef")
+
+
+async def multicall(call: Call, subcalls: Any) -> list[Any]:
+    """Call multiple methods with one request.
+
+    Name
+    ----
+    `system.multicall` (`subcalls`)
+
+    `subcalls` is a list of structs `{"methodName": name, "params": [...]}`, run in
+    order as the same caller. Each answer is a one-element list holding the result, or
+    a fault struct `{"faultCode", "faultString"}`; one failure does not stop the others.
+    """
+    if not isinstance(subcalls, list):
+        raise Fault(-32602, "system.multicall expected a list of methods to call")
+    return [await _one_of_many(call, subcall) for subcall in subcalls]
+
+
+async def _one_of_many(call: Call, subcall: Any) -> Any:
+    try:
+        name, params = _subcall(subcall)
+        return [await call.invoke(name, params)]
+    except Fault as fault:
+        return {"faultCode": fault.code, "faultString": fault.text}
+
+
+def _subcall(subcall: Any) -> tuple[str, tuple[Any, ...]]:
+    if not isinstance(subcall, dict):
+        raise Fault(-32602, "system.multicall expected struct")
+    if "methodName" not in subcall:
+        raise Fault(-32602, "system.multicall methodName not specified")
+    if not isinstance(subcall["methodName"], str):
+        raise Fault(-32602, "system.multicall methodName must be a string")
+    if "params" not in subcall:
+        raise Fault(-32602, "system.multicall params not specified")
+    if not isinstance(subcall["params"], list):
+        raise Fault(-32602, "system.multicall params must be an array")
+    extra = sorted(set(subcall) - MULTICALL_KEYS)
+    if extra:
+        raise Fault(-32602, f"system.multicall specified additional arguments {extra}")
+    return subcall["methodName"], tuple(subcall["params"])
+
+
+async def get_capabilities(_call: Call) -> dict[str, Any]:
+    """Name
+    ----
+    `system.getCapabilities` ()
+
+    The XML-RPC extensions this server follows: introspection, interoperable fault
+    codes, and authentication by token.
+    """
+    return {
+        "introspect": {
+            "specUrl": "http://xmlrpc-c.sourceforge.net/xmlrpc-c/introspection.html",
+            "specVersion": 1,
+        },
+        "faults_interop": {
+            "specUrl": "http://xmlrpc-epi.sourceforge.net/specs/rfc.fault_codes.php",
+            "specVersion": 20010516,
+        },
+        "auth_token": {
+            "specUrl": "https://blueprints.launchpad.net/linaro-django-xmlrpc/+spec/"
+            "other-o-linaro-xml-rpc-auth-tokens",
+            "specVersion": 20110516,
+        },
+    }
+
+
+async def whoami(call: Call) -> str | None:
+    """Name
+    ----
+    `system.whoami` ()
+
+    The name of the user whose token authenticated this call; nil when anonymous.
+    """
+    return call.ctx.viewer.username if call.ctx.viewer.is_authenticated else None
+
+
+async def version(_call: Call) -> str:
+    """Name
+    ----
+    `system.version` ()
+
+    The LAVA release whose API this server implements, as `YYYY.MM`. Clients such as
+    lavacli use it to choose how to call the other methods.
+    """
+    return LAVA_API_LEVEL
+
+
+async def api_version(_call: Call) -> int:
+    """Name
+    ----
+    `system.api_version` ()
+
+    The version of the XML-RPC API itself (2).
+    """
+    return API_VERSION
+
+
+async def master_config(call: Call) -> dict[str, Any]:
+    """Name
+    ----
+    `system.master_config` ()
+
+    Where events are published: the topic prefix and the ZMQ socket, whether events
+    are on, and the log size limit in MiB.
+    """
+    return {
+        "EVENT_TOPIC": call.settings.event_topic,
+        "EVENT_SOCKET": call.settings.event_socket,
+        "EVENT_NOTIFICATION": True,
+        "LOG_SIZE_LIMIT": 5,
+    }
+
+
+async def user_can_view_bundles(_call: Call, bundle_list: Any, username: Any = None) -> bool:
+    """Name
+    ----
+    `system.user_can_view_bundles` (`bundle_list`, `username=None`)
+
+    Bundles no longer exist in LAVA: always false.
+    """
+    return False
+
+
+METHODS = {
+    "version": version,
+    "api_version": api_version,
+    "whoami": whoami,
+    "master_config": master_config,
+    "user_can_view_bundles": user_can_view_bundles,
+}
+INTROSPECTION = {
+    "listMethods": list_methods,
+    "methodHelp": method_help,
+    "methodSignature": method_signature,
+    "multicall": multicall,
+    "getCapabilities": get_capabilities,
+}
