@@ -4,10 +4,34 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from xmlrpc_compat import scheduler, scheduler_jobs, system
+from xmlrpc_compat import (
+    results,
+    scheduler,
+    scheduler_aliases,
+    scheduler_device_types,
+    scheduler_device_types_aliases,
+    scheduler_devices,
+    scheduler_devices_tags,
+    scheduler_jobs,
+    scheduler_tags,
+    scheduler_workers,
+    system,
+)
 from xmlrpc_compat.methods import Method
 
-NAMESPACES: tuple[ModuleType, ...] = (system, scheduler, scheduler_jobs)
+NAMESPACES: tuple[ModuleType, ...] = (
+    system,
+    scheduler,
+    scheduler_jobs,
+    scheduler_devices,
+    scheduler_devices_tags,
+    scheduler_device_types,
+    scheduler_device_types_aliases,
+    scheduler_aliases,
+    scheduler_tags,
+    scheduler_workers,
+    results,
+)
 
 
 def _methods(module: ModuleType) -> dict[str, Method]:

@@ -1,0 +1,8 @@
+"""``scheduler.workers.*``: workers."""
+
+from __future__ import annotations
+
+NAMESPACE = "scheduler.workers"
+API_CLASS = "SchedulerWorkersAPI"
+
+METHODS: dict = {}
