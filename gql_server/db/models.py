@@ -480,3 +480,18 @@ class PublisherMark(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_through: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StoredFile(Base):
+    """Text that LAVA keeps in files and we keep here: device dictionaries, device-type
+    templates and health checks, worker configuration and environments. Stored and
+    returned as given; ``kind`` says which, ``name`` whose (a hostname or type name)."""
+
+    __tablename__ = "gql_server_stored_file"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
