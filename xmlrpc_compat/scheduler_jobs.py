@@ -90,6 +90,7 @@ async def show(call: Call, job_id: Any) -> dict[str, Any]:
     submitter = (await users.users_by_id(call.ctx, [job.submitter_id]))[job.submitter_id]
     tags = (await job_resolvers.tags_by_job(call.ctx, [job.id])).get(job.id, [])
     groups = (await job_resolvers.viewing_group_names(call.ctx, [job.id])).get(job.id, [])
+    error = (await results.job_errors(call.ctx, [job.id])).get(job.id, results.JobError())
     return {
         "id": display_id(job),
         "description": job.description,
@@ -106,6 +107,8 @@ async def show(call: Call, job_id: Any) -> dict[str, Any]:
         "tags": [tag.name for tag in tags],
         "visibility": _visibility(job, groups),
         "failure_comment": job.failure_comment,
+        "error_msg": error.message,
+        "error_type": error.kind,
     }
 
 
@@ -135,21 +138,28 @@ async def list_jobs(
     limit: Any = 25,
     since: Any = 0,
     verbose: Any = False,
+    duration_at_least: Any = None,
 ) -> list[dict[str, Any]]:
     """Name
     ----
     `scheduler.jobs.list` (`state=None`, `health=None`, `start=0`, `limit=25`,
-    `since=0`, `verbose=False`)
+    `since=0`, `verbose=False`, `duration_at_least=None`)
 
     Jobs you may see, newest first: `limit` of them (at most 100) after skipping
     `start`. `state` and `health` filter by name (any case); `since` keeps jobs that
-    ended in the last `since` minutes. With `verbose`, also the device, start and end
-    times and the error of each job.
+    ended in the last `since` minutes; `duration_at_least` keeps jobs that have run for
+    more than that many minutes (until now when still running). With `verbose`, also
+    the device, start and end times and the error of each job.
     """
     spec = JobFilter(
         states=None if state is None else [_named(JobState, state, "state")],
         healths=None if health is None else [_named(JobHealth, health, "health")],
         ended_after=_since(since),
+        longer_than=(
+            None
+            if duration_at_least is None
+            else dt.timedelta(minutes=_integer(duration_at_least, "duration_at_least"))
+        ),
     )
     offset, count = max(_integer(start, "start"), 0), min(_integer(limit, "limit"), MAX_PAGE)
     jobs = await job_resolvers.jobs_slice(call.ctx, spec, offset, max(count, 0))
@@ -193,6 +203,8 @@ def _integer(value: Any, what: str) -> int:
 
 
 def _since(minutes: Any) -> dt.datetime | None:
+    if minutes is None:
+        return None
     minutes = _integer(minutes, "since")
     if minutes <= 0:
         return None
@@ -219,6 +231,81 @@ async def logs(call: Call, job_id: Any, start: Any = 0, end: Any = None) -> list
     return [finished, xmlrpc.client.Binary("".join(lines).encode())]
 
 
+async def queue(
+    call: Call, device_types: Any = None, start: Any = 0, limit: Any = 25
+) -> list[dict[str, Any]]:
+    """Name
+    ----
+    `scheduler.jobs.queue` (`device_types=None`, `start=0`, `limit=25`)
+
+    Submitted jobs you may see that wait for a device, newest first, optionally only
+    those asking for one of the listed device types; paged like `scheduler.jobs.list`.
+    """
+    if device_types is not None and not isinstance(device_types, list):
+        raise Fault(400, "device_types must be a list")
+    spec = JobFilter(
+        states=[JobState.SUBMITTED],
+        device_types=None if device_types is None else [str(name) for name in device_types],
+    )
+    offset, count = max(_integer(start, "start"), 0), min(_integer(limit, "limit"), MAX_PAGE)
+    jobs = await job_resolvers.jobs_slice(call.ctx, spec, offset, max(count, 0))
+    submitters = await users.users_by_id(call.ctx, sorted({job.submitter_id for job in jobs}))
+    return [
+        {
+            "id": display_id(job),
+            "description": job.description,
+            "requested_device_type": job.requested_device_type_id,
+            "submitter": submitters[job.submitter_id].username,
+        }
+        for job in jobs
+    ]
+
+
+async def validate(call: Call, definition: Any, strict: Any = False) -> dict[str, str]:
+    """Name
+    ----
+    `scheduler.jobs.validate` (`definition`, `strict=False`)
+
+    Check a job definition without submitting it, with the dispatcher's stricter
+    rules. Returns an empty struct when it is valid, else `{"path", "msg"}` for the
+    first problem: where it is (a list of keys and indexes) and what is wrong.
+    """
+    if not isinstance(definition, str):
+        raise Fault(400, "the definition must be a string")
+    problem = await submissions.check_definition(definition, bool(strict))
+    if problem is None:
+        return {}
+    return {"path": _path_text(problem.path), "msg": problem.reason}
+
+
+def _path_text(path: tuple) -> str:
+    """A location as LAVA prints it: ``['actions[0]', 'deploy', 'to']``."""
+    parts: list[str] = []
+    for step in path:
+        if isinstance(step, int) and parts:
+            parts[-1] = f"{parts[-1]}[{step}]"
+        else:
+            parts.append(str(step))
+    return str(parts)
+
+
+async def configuration(call: Call, job_id: Any) -> list[Any]:
+    """Name
+    ----
+    `scheduler.jobs.configuration` (`job_id`)
+
+    The files the worker was given for a started job, in base64: the job definition,
+    the device dictionary, the dispatcher configuration, the worker's environment and
+    the DUT environment (nil for those this lab does not hold).
+    """
+    job = await job_by_reference(call.ctx, job_id)
+    if JobState(job.state) not in (JobState.RUNNING, JobState.CANCELING, JobState.FINISHED):
+        raise Fault(404, f"Job '{job_id}' has not started yet")
+    files = await job_resolvers.job_configuration(call.ctx, job)
+    texts = (files.definition, files.device, None, files.environment, files.dut_environment)
+    return [None if text is None else xmlrpc.client.Binary(text.encode()) for text in texts]
+
+
 METHODS = {
     "submit": submit,
     "resubmit": resubmit,
@@ -227,4 +314,7 @@ METHODS = {
     "definition": definition,
     "list": list_jobs,
     "logs": logs,
+    "queue": queue,
+    "validate": validate,
+    "configuration": configuration,
 }

@@ -9,14 +9,16 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 
-from gql_server.db.models import Group, Tag, TestJob, TestJobTag, TestJobViewingGroup, User
+from gql_server.db.models import Device, Group, Tag, TestJob, TestJobTag, TestJobViewingGroup, User
+from gql_server.db.types import utcnow
 from gql_server.lab.enums import JobHealth, JobState
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import NotFound, PermissionDenied
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import job_visible, visible_job_ids
+from gql_server.resolvers.stored_files import FileKind, read_file
 
 _JOB_REFERENCE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
 
@@ -48,6 +50,7 @@ class JobFilter:
     started_before: dt.datetime | None = None
     ended_after: dt.datetime | None = None
     ended_before: dt.datetime | None = None
+    longer_than: dt.timedelta | None = None  # run time (to now while running); legacy doors only
 
 
 def _escape_like(text: str) -> str:
@@ -96,6 +99,14 @@ def filter_clauses(spec: JobFilter) -> list:
     clauses += _time_range(TestJob.start_time, spec.started_after, spec.started_before)
     clauses += _time_range(TestJob.end_time, spec.ended_after, spec.ended_before)
     return clauses
+
+
+def _duration_seconds(dialect: str) -> ColumnElement[float]:
+    """A job's run time in seconds: from its start to its end, or to now while it runs."""
+    end = func.coalesce(TestJob.end_time, utcnow())
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(TestJob.start_time)) * 86400.0
+    return func.extract("epoch", end - TestJob.start_time)
 
 
 async def visible_jobs(ctx: RequestContext) -> Select:
@@ -222,14 +233,20 @@ async def jobs_slice(
     ctx: RequestContext, spec: JobFilter | None, offset: int, limit: int
 ) -> list[TestJob]:
     """Visible jobs matching ``spec``, newest first, from ``offset`` (LAVA's start/limit)."""
+    spec = spec or JobFilter()
     statement = (
         (await visible_jobs(ctx))
-        .where(*filter_clauses(spec or JobFilter()))
+        .where(*filter_clauses(spec))
         .order_by(TestJob.id.desc())
         .offset(offset)
         .limit(limit)
     )
     async with ctx.db() as session:
+        if spec.longer_than is not None:
+            duration = _duration_seconds(session.get_bind().dialect.name)
+            statement = statement.where(
+                TestJob.start_time.is_not(None), duration > spec.longer_than.total_seconds()
+            )
         return list(await session.scalars(statement))
 
 
@@ -246,3 +263,33 @@ async def viewing_group_names(ctx: RequestContext, job_ids: Sequence[int]) -> di
         for job_id, name in await session.execute(statement):
             names[job_id].append(name)
     return names
+
+
+@dataclasses.dataclass(frozen=True)
+class JobConfiguration:
+    """The files a worker gets with a job: the definition, the device dictionary and the
+    worker's environments (None for those never stored)."""
+
+    definition: str
+    device: str | None
+    environment: str | None
+    dut_environment: str | None
+
+
+async def job_configuration(ctx: RequestContext, job: TestJob) -> JobConfiguration:
+    """What the worker of a visible, started job was given."""
+    device = worker = None
+    if job.actual_device_id is not None:
+        device = await read_file(ctx, FileKind.DEVICE_DICTIONARY, job.actual_device_id)
+        async with ctx.db() as session:
+            worker = await session.scalar(
+                select(Device.worker_host_id).where(Device.hostname == job.actual_device_id)
+            )
+    return JobConfiguration(
+        definition=job.definition,
+        device=device,
+        environment=None if worker is None else await read_file(ctx, FileKind.WORKER_ENV, worker),
+        dut_environment=(
+            None if worker is None else await read_file(ctx, FileKind.WORKER_ENV_DUT, worker)
+        ),
+    )

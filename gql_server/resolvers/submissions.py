@@ -310,3 +310,13 @@ async def resubmit_job(ctx: RequestContext, job_id: int) -> list[TestJob]:
         raise NotFound(f"Job '{job_id}' was not found.")
     definition = job.multinode_definition or job.definition
     return await submit_job(ctx, definition)
+
+
+async def check_definition(definition: str, strict: bool) -> DefinitionError | None:
+    """Why a definition would be refused (with the stricter dispatcher rules when
+    ``strict``), or None when it is valid. Nothing is stored."""
+    try:
+        await asyncio.to_thread(validate_definition, definition, strict=strict)
+    except DefinitionError as exc:
+        return exc
+    return None

@@ -36,7 +36,7 @@ def test_submit_show_definition_and_cancel(lab, member, device_type):
     assert list(shown) == [
         "id", "description", "device", "device_type", "health_check", "pipeline", "health",
         "state", "submitter", "submit_time", "start_time", "end_time", "tags", "visibility",
-        "failure_comment",
+        "failure_comment", "error_msg", "error_type",
     ]  # fmt: skip
     assert shown["id"] == job_id and shown["description"] == "smoke"
     assert shown["submitter"] == "vis-member" and shown["visibility"] == "Public"
@@ -136,3 +136,62 @@ def test_unknown_jobs(lab):
             404,
             f"Job '{reference}' was not found.",
         )
+
+
+def test_queue_lists_waiting_jobs(lab, member, device_type):
+    job_id = member.scheduler.jobs.submit(
+        SINGLE.format(device_type=device_type, visibility="public")
+    )
+    queued = member.scheduler.jobs.queue([device_type], 0, 100)
+    assert {"id": job_id, "description": "smoke", "requested_device_type": device_type,
+            "submitter": "vis-member"} in queued  # fmt: skip
+    assert all(item["requested_device_type"] == device_type for item in queued)
+    assert job_id not in [item["id"] for item in member.scheduler.jobs.queue(["nosuchtype"])]
+    member.scheduler.jobs.cancel(job_id)
+    assert job_id not in [item["id"] for item in member.scheduler.jobs.queue([device_type], 0, 100)]
+
+
+def test_validate_answers_empty_or_the_first_problem(lab, device_type):
+    anonymous = xmlrpc_proxy(lab.server.base_url)
+    valid = SINGLE.format(device_type=device_type, visibility="public")
+    assert anonymous.scheduler.jobs.validate(valid) == {}
+    assert anonymous.scheduler.jobs.validate(valid, True) == {}
+    problem = anonymous.scheduler.jobs.validate("job_name: x\ndevice_type: qemu\n")
+    assert set(problem) == {"path", "msg"} and problem["path"].startswith("[")
+
+
+def test_configuration_of_started_and_queued_jobs(lab, member, device_type):
+    anonymous = xmlrpc_proxy(lab.server.base_url)
+    finished = next(
+        job["id"]
+        for job in anonymous.scheduler.jobs.list("FINISHED", "COMPLETE", 0, 100)
+        if anonymous.scheduler.jobs.definition(job["id"])
+    )
+    files = anonymous.scheduler.jobs.configuration(finished)
+    assert len(files) == 5 and isinstance(files[0], xmlrpc.client.Binary)
+    assert yaml.safe_load(files[0].data.decode())["job_name"]
+    job_id = member.scheduler.jobs.submit(
+        SINGLE.format(device_type=device_type, visibility="public")
+    )
+    assert fault(lambda: member.scheduler.jobs.configuration(job_id)) == (
+        404,
+        f"Job '{job_id}' has not started yet",
+    )
+    member.scheduler.jobs.cancel(job_id)
+
+
+def test_duration_at_least_keeps_long_runs(lab):
+    anonymous = xmlrpc_proxy(lab.server.base_url)
+    finished = anonymous.scheduler.jobs.list("FINISHED", "COMPLETE", 0, 100, 0, True)
+    durations = {
+        job["id"]: dt.datetime.fromisoformat(job["end_time"])
+        - dt.datetime.fromisoformat(job["start_time"])
+        for job in finished
+    }
+    longest = max(durations.values())
+    minutes = int(longest.total_seconds() // 60) - 1
+    kept = anonymous.scheduler.jobs.list("FINISHED", "COMPLETE", 0, 100, 0, False, max(minutes, 0))
+    expected = {i for i, d in durations.items() if d > dt.timedelta(minutes=max(minutes, 0))}
+    assert {job["id"] for job in kept} >= expected and expected
+    everything = anonymous.scheduler.jobs.list("FINISHED", "COMPLETE", 0, 100, 0, False, 10**6)
+    assert everything == []
