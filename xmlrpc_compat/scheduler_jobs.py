@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xmlrpc.client
 from typing import Any
 
@@ -18,6 +19,7 @@ from xmlrpc_compat.wire import lava_time_text
 NAMESPACE = "scheduler.jobs"
 API_CLASS = "SchedulerJobsAPI"
 MAX_PAGE = 100
+_WHERE = re.compile(r" @ data(\[[^\]]*\])+$")
 NO_LOG = b"[]"
 
 
@@ -275,7 +277,8 @@ async def validate(call: Call, definition: Any, strict: Any = False) -> dict[str
     problem = await submissions.check_definition(definition, bool(strict))
     if problem is None:
         return {}
-    return {"path": _path_text(problem.path), "msg": problem.reason}
+    message = _WHERE.sub("", problem.reason)  # the path is given apart
+    return {"path": _path_text(problem.path), "msg": message}
 
 
 def _path_text(path: tuple) -> str:
