@@ -11,13 +11,22 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 
-from gql_server.db.models import Device, Group, Tag, TestJob, TestJobTag, TestJobViewingGroup, User
+from gql_server.db.models import (
+    Device,
+    DeviceType,
+    Group,
+    Tag,
+    TestJob,
+    TestJobTag,
+    TestJobViewingGroup,
+    User,
+)
 from gql_server.db.types import utcnow
-from gql_server.lab.enums import JobHealth, JobState
+from gql_server.lab.enums import DeviceHealth, JobHealth, JobState
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import NotFound, PermissionDenied
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import job_visible, visible_job_ids
+from gql_server.resolvers.permissions import device_type_visible, job_visible, visible_job_ids
 from gql_server.resolvers.stored_files import FileKind, read_file
 
 _JOB_REFERENCE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
@@ -293,3 +302,66 @@ async def job_configuration(ctx: RequestContext, job: TestJob) -> JobConfigurati
             None if worker is None else await read_file(ctx, FileKind.WORKER_ENV_DUT, worker)
         ),
     )
+
+
+async def unfinished_jobs(ctx: RequestContext) -> list[TestJob]:
+    """Every visible job not yet finished, newest first."""
+    statement = (
+        (await visible_jobs(ctx))
+        .where(TestJob.state != int(JobState.FINISHED))
+        .order_by(TestJob.id.desc())
+    )
+    async with ctx.db() as session:
+        return list(await session.scalars(statement))
+
+
+async def queued_jobs_by_type(ctx: RequestContext, every_type: bool) -> dict[str, int]:
+    """How many visible jobs wait in Submitted for each device type: every visible type
+    with ``every_type``, else the displayed ones with a device in service, and any visible
+    type that has queued jobs."""
+    queued = (
+        select(TestJob.requested_device_type_id, func.count())
+        .where(TestJob.state == int(JobState.SUBMITTED), await job_visible(ctx))
+        .where(TestJob.requested_device_type_id.is_not(None))
+        .group_by(TestJob.requested_device_type_id)
+    )
+    types = select(DeviceType.name).where(await device_type_visible(ctx))
+    if not every_type:
+        in_service = exists().where(
+            Device.device_type_id == DeviceType.name, Device.health != int(DeviceHealth.RETIRED)
+        )
+        types = types.where(DeviceType.display.is_(True), in_service)
+    async with ctx.db() as session:
+        counts = {name: count for name, count in await session.execute(queued)}
+        names = list(await session.scalars(types.order_by(DeviceType.name)))
+    return {name: counts.get(name, 0) for name in sorted({*names, *counts})}
+
+
+async def recent_finished_jobs(
+    ctx: RequestContext,
+    count: int,
+    *,
+    device_type: str | None = None,
+    hostname: str | None = None,
+    submitter_id: int | None = None,
+) -> list[TestJob]:
+    """The newest finished visible jobs asking for ``device_type`` or run on ``hostname``
+    (and submitted by ``submitter_id`` when given), at most ``count``."""
+    statement = (await visible_jobs(ctx)).where(TestJob.state == int(JobState.FINISHED))
+    if device_type is not None:
+        statement = statement.where(TestJob.requested_device_type_id == device_type)
+    if hostname is not None:
+        statement = statement.where(TestJob.actual_device_id == hostname)
+    if submitter_id is not None:
+        statement = statement.where(TestJob.submitter_id == submitter_id)
+    async with ctx.db() as session:
+        return list(await session.scalars(statement.order_by(TestJob.id.desc()).limit(count)))
+
+
+async def displayed_device_type(ctx: RequestContext, name: str) -> DeviceType | None:
+    """The visible, displayed device type of this name, or None."""
+    statement = select(DeviceType).where(
+        DeviceType.name == name, DeviceType.display.is_(True), await device_type_visible(ctx)
+    )
+    async with ctx.db() as session:
+        return (await session.scalars(statement)).first()
