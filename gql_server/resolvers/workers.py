@@ -12,7 +12,7 @@ import pathlib
 import secrets
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gql_server.db.models import StoredFile, Worker
@@ -71,16 +71,12 @@ def require_permission(ctx: RequestContext, codename: str) -> None:
         )
 
 
-def _not_found(hostname: str) -> NotFound:
-    return NotFound(f"Worker '{hostname}' was not found.")
-
-
 async def _existing_worker(ctx: RequestContext, hostname: str) -> Worker:
     """The worker, whoever may see it; NotFound with LAVA's text when there is none."""
     async with ctx.db() as session:
         worker = await session.get(Worker, hostname)
     if worker is None:
-        raise _not_found(hostname)
+        raise NotFound(f"Worker '{hostname}' was not found.")
     return worker
 
 
@@ -212,9 +208,9 @@ async def delete_worker(ctx: RequestContext, hostname: str) -> None:
     """Delete a worker. Its devices stay, detached; jobs that asked for it go with it
     (the database cascades); its stored files stay. Needs ``delete_worker``."""
     require_permission(ctx, "delete_worker")
-    await _existing_worker(ctx, hostname)
+    worker = await _existing_worker(ctx, hostname)
     async with ctx.db() as session:
-        await session.execute(delete(Worker).where(Worker.hostname == hostname))
+        await session.delete(worker)
         await ctx.commit(session)
 
 
@@ -231,12 +227,12 @@ async def read_worker_file(ctx: RequestContext, kind: FileKind, hostname: str) -
     return await read_file(ctx, kind, hostname)
 
 
-def _yaml_error(text: str) -> str | None:
+def _is_yaml(text: str) -> bool:
     try:
         yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        return str(exc)
-    return None
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 async def write_worker_file(ctx: RequestContext, kind: FileKind, hostname: str, text: str) -> None:
@@ -248,6 +244,6 @@ async def write_worker_file(ctx: RequestContext, kind: FileKind, hostname: str, 
     if not text:
         await delete_file(ctx, kind, hostname)
         return
-    if await asyncio.to_thread(_yaml_error, text) is not None:
+    if not await asyncio.to_thread(_is_yaml, text):
         raise BadInput(f"Invalid YAML syntax in '{hostname}' {YAML_LABELS[kind]}: {text}")
     await write_file(ctx, kind, hostname, text)

@@ -85,12 +85,14 @@ def operator(lab, database):
     return xmlrpc_proxy(lab.server.base_url, OPERATOR, token)
 
 
-def attach_device(database: sqlalchemy.Engine, hostname: str, worker: str) -> None:
+def attach_device(
+    database: sqlalchemy.Engine, hostname: str, worker: str, device_type: str = "vis-public-type"
+) -> None:
     with Session(database) as session:
         session.add(
             Device(
                 hostname=hostname,
-                device_type_id="vis-public-type",
+                device_type_id=device_type,
                 worker_host_id=worker,
                 health=int(DeviceHealth.GOOD),
             )
@@ -359,3 +361,32 @@ def test_lavacli_workers_commands(lab, admin):
     assert "xr-workers-cli" not in lavacli(lab, "vis-member", "workers", "list")
     assert "* xr-workers-cli\n" in lavacli(lab, "vis-member", "workers", "list", "--all")
     admin.scheduler.workers.delete("xr-workers-cli")
+
+
+def test_show_lists_only_visible_devices(lab, admin, member, database):
+    admin.scheduler.workers.add("xr-workers-mixed")
+    attach_device(database, "xr-workers-mixed-01", "xr-workers-mixed")
+    attach_device(database, "xr-workers-mixed-00", "xr-workers-mixed", "vis-secret-type")
+    admin.scheduler.workers.update("xr-workers-mixed", "mixed")  # a write: grants reloaded
+    secret = xmlrpc_proxy(lab.server.base_url, "vis-secret", lab.tokens["vis-secret"])
+    both = ["xr-workers-mixed-00", "xr-workers-mixed-01"]
+    assert admin.scheduler.workers.show("xr-workers-mixed")["devices"] == both
+    assert secret.scheduler.workers.show("xr-workers-mixed")["devices"] == both
+    assert member.scheduler.workers.show("xr-workers-mixed")["devices"] == both[1:]
+    admin.scheduler.workers.delete("xr-workers-mixed")
+
+
+def test_multicall_sees_each_change(admin):
+    answers = admin.system.multicall(
+        [
+            {"methodName": "scheduler.workers.add", "params": ["xr-workers-multi"]},
+            {"methodName": "scheduler.workers.update", "params": ["xr-workers-multi", "d"]},
+            {"methodName": "scheduler.workers.delete", "params": ["xr-workers-multi"]},
+            {"methodName": "scheduler.workers.show", "params": ["xr-workers-multi"]},
+        ]
+    )
+    assert answers[:3] == [[None], [None], [None]]
+    assert answers[3] == {
+        "faultCode": 404,
+        "faultString": "Worker 'xr-workers-multi' was not found.",
+    }
