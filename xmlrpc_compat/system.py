@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gql_server.resolvers import user_access
 from xmlrpc_compat.methods import Call, Fault
 
 NAMESPACE = "system"
@@ -176,12 +177,85 @@ async def user_can_view_bundles(_call: Call, bundle_list: Any, username: Any = N
     return False
 
 
+async def user_can_view_jobs(call: Call, job_list: Any, username: Any = None) -> dict[str, bool]:
+    """Name
+    ----
+    `system.user_can_view_jobs` (`job_list`, `username=None`)
+
+    For each job of the list that exists (keyed by its id as a string): whether you may
+    see it, or, for a superuser naming another user, whether that user may.
+    """
+    if not isinstance(job_list, list):
+        raise Fault(400, "job list argument must be a list")
+    ids = [_job_number(job_id) for job_id in job_list]
+    async with user_access.on_behalf_of(call.ctx, _name(username)) as asked:
+        answers = await user_access.jobs_viewable(asked, ids)
+    return {str(job_id): visible for job_id, visible in answers.items()}
+
+
+def _job_number(job_id: Any) -> int:
+    try:
+        return int(job_id)
+    except (TypeError, ValueError) as exc:
+        raise Fault(400, f"Invalid job id {job_id!r}") from exc
+
+
+def _name(username: Any) -> str | None:
+    return None if username is None else str(username)
+
+
+async def user_can_view_devices(
+    call: Call, device_list: Any, username: Any = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Name
+    ----
+    `system.user_can_view_devices` (`device_list`, `username=None`)
+
+    For each device of the list that exists, grouped by device type: whether you (or,
+    for a superuser naming another user, that user) may see it.
+    """
+    if not isinstance(device_list, list):
+        raise Fault(400, "device list argument must be a list")
+    async with user_access.on_behalf_of(call.ctx, _name(username)) as asked:
+        answers = await user_access.devices_viewable(asked, [str(h) for h in device_list])
+    return {
+        device_type: [{hostname: _device_view(visible)} for hostname, visible in devices]
+        for device_type, devices in answers.items()
+    }
+
+
+def _device_view(visible: bool) -> dict[str, bool]:
+    if not visible:
+        return {"visible": False}
+    return {"is_pipeline": True, "visible": True, "exclusive": True}
+
+
+async def user_can_submit_to_types(
+    call: Call, type_list: Any, username: Any = None
+) -> dict[str, bool]:
+    """Name
+    ----
+    `system.user_can_submit_to_types` (`type_list`, `username=None`)
+
+    For each device type of the list that exists: whether you (or the named user, for a
+    superuser) hold an explicit right to submit to it, globally or through a group.
+    Types open to everyone answer false for ordinary users, as in LAVA.
+    """
+    if not isinstance(type_list, list):
+        raise Fault(400, "type list argument must be a list")
+    async with user_access.on_behalf_of(call.ctx, _name(username)) as asked:
+        return await user_access.types_submittable(asked, [str(name) for name in type_list])
+
+
 METHODS = {
     "version": version,
     "api_version": api_version,
     "whoami": whoami,
     "master_config": master_config,
     "user_can_view_bundles": user_can_view_bundles,
+    "user_can_view_jobs": user_can_view_jobs,
+    "user_can_view_devices": user_can_view_devices,
+    "user_can_submit_to_types": user_can_submit_to_types,
 }
 INTROSPECTION = {
     "listMethods": list_methods,

@@ -230,3 +230,10 @@ async def can_change_worker(ctx: RequestContext, hostname: str) -> bool:
         return False
     grants = await ctx.changes.derived("grants", lambda: _load_grants(ctx))
     return _group_grant(grants.rows["worker"], viewer, hostname, "change_worker")
+
+
+async def group_holds(ctx: RequestContext, kind: str, name: str, codename: str) -> bool:
+    """Whether one of the viewer's groups holds ``codename`` on the named object (``kind``
+    is devicetype, device or worker); global permissions are not consulted."""
+    grants = await ctx.changes.derived("grants", lambda: _load_grants(ctx))
+    return _group_grant(grants.rows[kind], ctx.viewer, name, codename)

@@ -74,3 +74,52 @@ def test_event_socket_and_master_config(lab, admin):
     config = admin.system.master_config()
     assert config["EVENT_SOCKET"] == lab.server.event_socket
     assert config["EVENT_TOPIC"] == "org.lavasoftware"
+
+
+def test_user_can_view_jobs_answers_the_real_question(lab, admin):
+    scenario = lab.scenario
+    jobs = [scenario.public_job, scenario.personal_job, 99999999]
+    member = xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
+    assert member.system.user_can_view_jobs(jobs) == {
+        str(scenario.public_job): True,
+        str(scenario.personal_job): False,
+    }
+    assert admin.system.user_can_view_jobs(jobs, "vis-owner")[str(scenario.personal_job)] is True
+    assert admin.system.user_can_view_jobs(jobs)[str(scenario.personal_job)] is True
+    faults = [
+        (lambda: xmlrpc_proxy(lab.server.base_url).system.user_can_view_jobs(jobs), 401),
+        (lambda: member.system.user_can_view_jobs(jobs, "vis-owner"), 401),
+        (lambda: admin.system.user_can_view_jobs(jobs, "nobody-at-all"), 404),
+        (lambda: member.system.user_can_view_jobs("nope"), 400),
+    ]
+    for run, code in faults:
+        with pytest.raises(xmlrpc.client.Fault) as raised:
+            run()
+        assert raised.value.faultCode == code
+    assert "query other users" in _fault_text(lambda: member.system.user_can_view_jobs(jobs, "x"))
+
+
+def _fault_text(run) -> str:
+    with pytest.raises(xmlrpc.client.Fault) as raised:
+        run()
+    return raised.value.faultString
+
+
+def test_user_can_view_devices_and_submit_to_types(lab, admin):
+    outsider = xmlrpc_proxy(lab.server.base_url, "vis-outsider", lab.tokens["vis-outsider"])
+    answer = outsider.system.user_can_view_devices(["vis-public-01", "vis-secret-01", "nope"])
+    assert answer["vis-secret-type"] == [{"vis-secret-01": {"visible": False}}]
+    assert answer["vis-public-type"] == [
+        {"vis-public-01": {"is_pipeline": True, "visible": True, "exclusive": True}}
+    ]
+    assert admin.system.user_can_view_devices(["vis-secret-01"], "vis-secret") == {
+        "vis-secret-type": [
+            {"vis-secret-01": {"is_pipeline": True, "visible": True, "exclusive": True}}
+        ]
+    }
+    assert admin.system.user_can_submit_to_types(["vis-public-type", "nope"]) == {
+        "vis-public-type": True
+    }
+    assert outsider.system.user_can_submit_to_types(["vis-public-type"]) == {
+        "vis-public-type": False
+    }
