@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
+from typing import Any
 
 import yaml
-from sqlalchemy import Select, func, select
+from sqlalchemy import (
+    Numeric,
+    Row,
+    Select,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 
-from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite
-from gql_server.lab.enums import TestResult
+from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite, User
+from gql_server.exports.rows import CaseRow, SuiteRow
+from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import BadInput, NotFound, Unauthenticated
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import job_visible
 
@@ -237,3 +255,405 @@ async def job_errors(ctx: RequestContext, job_ids: Sequence[int]) -> dict[int, J
     async with ctx.db() as session:
         rows = (await session.execute(statement)).all()
     return {job_id: _job_error(metadata) for job_id, metadata in rows}
+
+
+# --- exports: rows of a visible job or suite, read in batches -----------------------------
+
+EXPORT_BATCH = 1000
+"""Rows read per statement when exporting; memory stays that of one batch."""
+
+SUITE_NOT_FOUND = "Specified test suite not found."
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """A slice of an ordered export: skip ``offset`` rows, keep at most ``limit``
+    (None: all the rest)."""
+
+    offset: int = 0
+    limit: int | None = None
+
+
+async def suite_of_job(ctx: RequestContext, job_id: int, name: str) -> TestSuite:
+    """The suite called ``name`` of a visible job; NotFound with LAVA's text otherwise."""
+    statement = (await _visible_suites(ctx)).where(
+        TestSuite.job_id == job_id, TestSuite.name == name
+    )
+    async with ctx.db() as session:
+        suite = (await session.scalars(statement)).first()
+    if suite is None:
+        raise NotFound(SUITE_NOT_FOUND)
+    return suite
+
+
+async def suite_row_batches(
+    ctx: RequestContext, job_id: int, batch_size: int = EXPORT_BATCH
+) -> AsyncIterator[list[SuiteRow]]:
+    """The suites of a visible job in the order they were recorded, batch by batch."""
+    statement = (
+        select(TestSuite.id, TestSuite.job_id, TestSuite.name)
+        .join(TestJob, TestJob.id == TestSuite.job_id)
+        .where(TestSuite.job_id == job_id, await job_visible(ctx))
+    )
+    async for rows in _keyset_batches(ctx, statement, (TestSuite.id,), batch_size):
+        yield [SuiteRow(*row) for row in rows]
+
+
+def _case_rows_statement() -> Select:
+    return (
+        select(
+            TestCase.id,
+            TestCase.name,
+            TestSuite.job_id,
+            TestCase.suite_id,
+            TestSuite.name,
+            TestCase.result,
+            TestCase.measurement,
+            TestCase.units,
+            TestCase.metadata_,
+            TestCase.start_log_line,
+            TestCase.end_log_line,
+            TestCase.logged,
+        )
+        .join(TestSuite, TestSuite.id == TestCase.suite_id)
+        .join(TestJob, TestJob.id == TestSuite.job_id)
+    )
+
+
+async def job_case_batches(
+    ctx: RequestContext,
+    job_id: int,
+    by_suite: bool = True,
+    window: Window | None = None,
+    batch_size: int = EXPORT_BATCH,
+) -> AsyncIterator[list[CaseRow]]:
+    """The test cases of a visible job, batch by batch: suite after suite (LAVA 2023.01's
+    exports), or with ``by_suite`` false in the order they were recorded (LAVA master's
+    REST exports); ``window`` keeps a slice of that order."""
+    statement = _case_rows_statement().where(TestSuite.job_id == job_id, await job_visible(ctx))
+    order = (TestCase.suite_id, TestCase.id) if by_suite else (TestCase.id,)
+    async for rows in _keyset_batches(ctx, statement, order, batch_size, window):
+        yield [CaseRow(*row) for row in rows]
+
+
+async def suite_case_batches(
+    ctx: RequestContext,
+    suite_id: int,
+    name: str | None = None,
+    window: Window | None = None,
+    batch_size: int = EXPORT_BATCH,
+) -> AsyncIterator[list[CaseRow]]:
+    """The test cases of a suite of a visible job (those called ``name`` when given) in the
+    order they were recorded, batch by batch; ``window`` keeps a slice of them."""
+    statement = _case_rows_statement().where(TestCase.suite_id == suite_id, await job_visible(ctx))
+    if name is not None:
+        statement = statement.where(TestCase.name == name)
+    async for rows in _keyset_batches(ctx, statement, (TestCase.id,), batch_size, window):
+        yield [CaseRow(*row) for row in rows]
+
+
+async def count_suite_cases(ctx: RequestContext, suite_id: int) -> int:
+    """How many test cases a suite of a visible job holds."""
+    statement = (
+        select(func.count())
+        .select_from(TestCase)
+        .join(TestSuite, TestSuite.id == TestCase.suite_id)
+        .join(TestJob, TestJob.id == TestSuite.job_id)
+        .where(TestCase.suite_id == suite_id, await job_visible(ctx))
+    )
+    async with ctx.db() as session:
+        return int((await session.execute(statement)).scalar_one())
+
+
+async def _keyset_batches(
+    ctx: RequestContext,
+    statement: Select,
+    order: tuple[Any, ...],
+    batch_size: int,
+    window: Window | None = None,
+) -> AsyncIterator[list[Row]]:
+    """Rows of ``statement`` in ``order`` (columns that are also selected, the last one
+    unique), one statement per batch, each resuming after the last row of the previous."""
+    window = window or Window()
+    remaining = window.limit
+    offset = window.offset
+    keys = [_selected_index(statement, column) for column in order]
+    last: list[Any] | None = None
+    while remaining is None or remaining > 0:
+        size = batch_size if remaining is None else min(batch_size, remaining)
+        page = statement.order_by(*order).limit(size)
+        if last is None:
+            page = page.offset(offset) if offset else page
+        else:
+            page = page.where(_after(order, last))
+        async with ctx.db() as session:
+            rows = list((await session.execute(page)).all())
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        last = [rows[-1][index] for index in keys]
+        remaining = None if remaining is None else remaining - len(rows)
+
+
+def _selected_index(statement: Select, column: Any) -> int:
+    for index, selected in enumerate(statement.selected_columns):
+        if selected.compare(column.expression):
+            return index
+    raise ValueError(f"{column} is not selected")
+
+
+def _after(order: tuple[Any, ...], values: list[Any]) -> Any:
+    """Rows strictly after ``values`` in the ascending ``order``."""
+    first, *rest = order
+    if not rest:
+        return first > values[0]
+    return or_(first > values[0], and_(first == values[0], _after(tuple(rest), values[1:])))
+
+
+# --- custom queries: LAVA's condition strings over jobs, suites and cases -------------------
+
+WRONG_ENTITY = "Wrong table name in entity parameter. Please refer to query docs."
+WRONG_FIELD = "Conditions URL incorrect: Field does not exist. Please refer to query docs."
+QUERY_OPERATORS = ("exact", "iexact", "ne", "icontains", "gt", "lt")
+CASE_RESULT_LABELS = {
+    TestResult.PASS: "Test passed",
+    TestResult.FAIL: "Test failed",
+    TestResult.SKIP: "Test skipped",
+    TestResult.UNKNOWN: "Unknown outcome",
+}
+_ENTITIES: dict[str, Any] = {"testjob": TestJob, "testsuite": TestSuite, "testcase": TestCase}
+_PARENTS = {"testjob": ("testjob",), "testsuite": ("testsuite", "testjob")}
+_PARENTS["testcase"] = ("testcase", *_PARENTS["testsuite"])
+ATTRIBUTE_TABLE = "namedtestattribute"
+
+
+class MalformedConditions(ValueError):
+    """A condition string LAVA's parser cannot take (LAVA fails with an internal error)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class QueryCondition:
+    """One condition of a custom query: ``table.field <operator> value``."""
+
+    table: str
+    field: str
+    operator: str
+    value: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Field:
+    column: Any
+    kind: str  # text, int, bool, time, decimal, user, or a choice: display name -> value
+    choices: dict[str, int] | None = None
+
+
+def _choices(labels: dict[Any, str]) -> dict[str, int]:
+    return {label.lower(): int(value) for value, label in labels.items()}
+
+
+_FIELDS: dict[str, dict[str, _Field]] = {
+    "testjob": {
+        "submitter": _Field(TestJob.submitter_id, "user"),
+        "start_time": _Field(TestJob.start_time, "time"),
+        "end_time": _Field(TestJob.end_time, "time"),
+        "state": _Field(TestJob.state, "choice", _choices({s: s.display for s in JobState})),
+        "health": _Field(TestJob.health, "choice", _choices({h: h.display for h in JobHealth})),
+        "actual_device": _Field(TestJob.actual_device_id, "text"),
+        "requested_device_type": _Field(TestJob.requested_device_type_id, "text"),
+        "health_check": _Field(TestJob.health_check, "bool"),
+        "priority": _Field(TestJob.priority, "int"),
+        "description": _Field(TestJob.description, "text"),
+    },
+    "testsuite": {"name": _Field(TestSuite.name, "text")},
+    "testcase": {
+        "name": _Field(TestCase.name, "text"),
+        "result": _Field(TestCase.result, "choice", _choices(CASE_RESULT_LABELS)),
+        "measurement": _Field(TestCase.measurement, "decimal"),
+    },
+}
+
+
+def parse_conditions(entity: str, text: str) -> list[QueryCondition]:
+    """The conditions of a LAVA condition string for a query on ``entity``.
+
+    Conditions are separated by commas; each is ``field__value`` (exact match),
+    ``field__operator__value`` or ``table__field__operator__value``. BadInput with LAVA's
+    texts for an unknown table or field, MalformedConditions for anything else amiss.
+    """
+    if entity not in _ENTITIES:
+        raise BadInput(WRONG_ENTITY)
+    if not text:
+        return []
+    return [_condition(entity, part) for part in text.split(",")]
+
+
+def _condition(entity: str, text: str) -> QueryCondition:
+    parts = text.split("__")
+    if len(parts) == 2:
+        parts = [entity, parts[0], "exact", parts[1]]
+    elif len(parts) == 3:
+        parts = [entity, *parts]
+    elif len(parts) != 4:
+        raise MalformedConditions(f"Conditions URL incorrect: {text!r}")
+    table, field, operator, value = parts
+    if table not in _FIELDS and table != ATTRIBUTE_TABLE:
+        raise BadInput(WRONG_ENTITY)
+    if table != ATTRIBUTE_TABLE and field not in _FIELDS[table]:
+        raise BadInput(WRONG_FIELD)
+    if operator not in QUERY_OPERATORS:
+        raise MalformedConditions(f"Unsupported lookup '{operator}' for field '{field}'")
+    return QueryCondition(table, field, operator, value)
+
+
+def _typed(field: _Field, value: str) -> Any:
+    try:
+        if field.kind == "int":
+            return int(value)
+        if field.kind == "decimal":
+            return Decimal(value)
+        if field.kind == "time":
+            moment = dt.datetime.fromisoformat(value)
+            return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    except (ValueError, ArithmeticError) as exc:
+        raise MalformedConditions(f"'{value}' value has an invalid format") from exc
+    if field.kind == "bool":
+        return value != "False"
+    return value
+
+
+def _matches(column: Any, operator: str, value: Any) -> Any:
+    """``column`` compared with ``value`` by a LAVA query operator (``ne`` as ``exact``:
+    the caller negates)."""
+    if operator == "iexact":
+        return func.lower(column) == value.lower()
+    if operator == "icontains":
+        return column.ilike(f"%{_escape_like(value)}%", escape="\\")
+    if operator == "gt":
+        return column > value
+    if operator == "lt":
+        return column < value
+    return column == value
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _choice_clause(field: _Field, operator: str, value: str) -> Any:
+    choices = field.choices or {}
+    if operator == "icontains":
+        wanted = [code for label, code in choices.items() if value.lower() in label]
+        return field.column.in_(wanted)
+    code = choices.get(value.lower())
+    if code is None:
+        return false()
+    return _matches(field.column, "exact" if operator == "iexact" else operator, code)
+
+
+def _field_clause(field: _Field, operator: str, value: str) -> Any:
+    if field.choices is not None:
+        return _choice_clause(field, operator, value)
+    if field.kind == "user":
+        if operator in ("gt", "lt"):
+            raise MalformedConditions("Related Field got invalid lookup")
+        users = select(User.id).where(_matches(User.username, operator, value))
+        return field.column.in_(users)
+    if field.kind == "text":
+        return _matches(field.column, operator, value)
+    if operator == "icontains":
+        return cast(field.column, String).ilike(f"%{_escape_like(value)}%", escape="\\")
+    column = cast(field.column, Numeric()) if field.kind == "decimal" else field.column
+    return _matches(column, "exact" if operator == "iexact" else operator, _typed(field, value))
+
+
+def _condition_clause(condition: QueryCondition) -> Any:
+    """The SQL test of one condition on its own table (``ne`` tested as ``exact``)."""
+    field = _FIELDS[condition.table][condition.field]
+    operator = "exact" if condition.operator == "ne" else condition.operator
+    return _field_clause(field, operator, condition.value)
+
+
+def _children_rows(entity: str, table: str) -> Select:
+    """Rows of ``table`` belonging to the current ``entity`` row (a correlated select)."""
+    if table == "testsuite":
+        return select(TestSuite.id).where(TestSuite.job_id == TestJob.id)
+    if entity == "testjob":
+        return (
+            select(TestCase.id)
+            .join(TestSuite, TestSuite.id == TestCase.suite_id)
+            .where(TestSuite.job_id == TestJob.id)
+        )
+    return select(TestCase.id).where(TestCase.suite_id == TestSuite.id)
+
+
+def conditions_clauses(entity: str, conditions: Sequence[QueryCondition]) -> list[Any]:
+    """SQL conditions on a select of ``entity`` joined with its suite and job.
+
+    Conditions on the entity, its suite or its job test those rows; conditions on its
+    suites or cases hold when one of them (the same one for all) matches; ``ne`` excludes
+    the rows that match. Job attributes (LAVA's legacy TestData) match nothing: this
+    server holds none.
+    """
+    clauses: list[Any] = []
+    related: dict[str, list[Any]] = defaultdict(list)
+    for condition in conditions:
+        if condition.table == ATTRIBUTE_TABLE:
+            clauses.append(true() if condition.operator == "ne" else false())
+            continue
+        clause = _condition_clause(condition)
+        if condition.table in _PARENTS[entity]:
+            field = _FIELDS[condition.table][condition.field]
+            excluded = and_(clause, field.column.is_not(None))
+            clauses.append(not_(excluded) if condition.operator == "ne" else clause)
+        elif condition.operator == "ne":
+            clauses.append(~_children_rows(entity, condition.table).where(clause).exists())
+        else:
+            related[condition.table].append(clause)
+    for table, matching in related.items():
+        clauses.append(_children_rows(entity, table).where(*matching).exists())
+    return clauses
+
+
+async def custom_query(
+    ctx: RequestContext, entity: str, conditions: Sequence[QueryCondition], limit: int
+) -> list[Any]:
+    """Up to ``limit`` visible jobs, suites or cases (``entity``) matching every condition,
+    newest first."""
+    model = _ENTITIES[entity]
+    statement = select(model)
+    if entity == "testcase":
+        statement = statement.join(TestSuite, TestSuite.id == TestCase.suite_id)
+    if entity != "testjob":
+        statement = statement.join(TestJob, TestJob.id == TestSuite.job_id)
+    statement = (
+        statement.where(await job_visible(ctx), *conditions_clauses(entity, conditions))
+        .order_by(model.id.desc())
+        .limit(limit)
+    )
+    async with ctx.db() as session:
+        return list(await session.scalars(statement))
+
+
+async def run_saved_query(ctx: RequestContext, owner: str, name: str, limit: int) -> list[Any]:
+    """The results of a user's saved query. Saved queries are a LAVA web-UI feature this
+    server does not hold, so none exists: NotFound with LAVA's text."""
+    raise NotFound(f"Query with name {name} owned by user {owner} does not exist.")
+
+
+async def refresh_saved_query(ctx: RequestContext, owner: str, name: str) -> None:
+    """Refresh the cached results of a user's saved query: none exists (see
+    :func:`run_saved_query`)."""
+    raise NotFound(f"Query with name {name} owned by user {owner} does not exist.")
+
+
+async def refresh_saved_queries(ctx: RequestContext) -> None:
+    """Refresh every saved query's cached results: superusers only (Unauthenticated with
+    LAVA's text otherwise); with no saved queries held, nothing to do."""
+    if not ctx.viewer.is_superuser:
+        raise Unauthenticated(
+            f"Permission denied for user {ctx.viewer.username}. "
+            "Must be a superuser to refresh all queries."
+        )

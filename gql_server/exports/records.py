@@ -1,0 +1,64 @@
+"""LAVA's export record of a test case and of a test suite, built from a row.
+
+Every value of a test-case record is text except ``metadata``, the mapping parsed from
+the case's stored YAML. Keys come in LAVA master's order (the YAML exports keep it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import yaml
+
+from gql_server.exports.rows import CaseRow, SuiteRow
+from gql_server.lab.enums import TestResult
+
+CASE_URL = "/results/testcase/{id}"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_metadata(text: str | None) -> dict[Any, Any]:
+    """The mapping a case's stored metadata holds; a new empty one when there is none
+    or the text is not a YAML mapping."""
+    if not text:
+        return {}
+    try:
+        parsed = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
+    except yaml.YAMLError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def time_text(value: dt.datetime) -> str:
+    """A time as LAVA's exports write it: ``str()`` of the aware UTC datetime."""
+    return str(value.astimezone(dt.UTC))
+
+
+def _line(number: int | None) -> str:
+    return str(number) if number else ""
+
+
+def case_record(row: CaseRow) -> dict[str, Any]:
+    """The export record of one test case."""
+    metadata = parse_metadata(row.metadata)
+    return {
+        "name": row.name,
+        "job": str(row.job_id),
+        "suite": str(row.suite),
+        "result": TestResult(row.result).display,
+        "measurement": str(row.measurement),
+        "unit": row.units or "",
+        "level": metadata.get("level", ""),
+        "url": CASE_URL.format(id=row.id),
+        "id": str(row.id),
+        "logged": time_text(row.logged),
+        "log_start_line": _line(row.start_log_line),
+        "log_end_line": _line(row.end_log_line),
+        "metadata": metadata,
+    }
+
+
+def suite_record(row: SuiteRow) -> dict[str, str]:
+    """The export record of one test suite (keys sorted, as LAVA dumps it)."""
+    return {"id": str(row.id), "job": str(row.job_id), "name": str(row.name)}

@@ -1,0 +1,34 @@
+"""The rows the exporters read: plain values, as the database side hands them over."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One test case with the names of its suite and job."""
+
+    id: int
+    name: str
+    job_id: int
+    suite_id: int
+    suite: str | None
+    result: int
+    measurement: Decimal | None
+    units: str
+    metadata: str | None
+    start_log_line: int | None
+    end_log_line: int | None
+    logged: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SuiteRow:
+    """One test suite of a job."""
+
+    id: int
+    job_id: int
+    name: str | None
