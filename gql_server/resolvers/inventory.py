@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import Alias, Device, DeviceType, Tag, Worker
+from gql_server.db.models import (
+    Alias,
+    ContentType,
+    Device,
+    DeviceTag,
+    DeviceType,
+    Group,
+    GroupDeviceTypePermission,
+    Permission,
+    StoredFile,
+    Tag,
+    TestJobTag,
+    Worker,
+)
 from gql_server.db.types import utcnow
 from gql_server.events.wire import worker_event
-from gql_server.lab.enums import DeviceHealth, WorkerHealth
+from gql_server.lab.enums import DeviceHealth, HealthDenominator, WorkerHealth
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.devices import current_job_reference, record_device_change
-from gql_server.resolvers.errors import NotFound, PermissionDenied
+from gql_server.resolvers.devices import (
+    current_job_reference,
+    devices_by_type,
+    record_device_change,
+)
+from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
 from gql_server.resolvers.events import record_event
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import can_change_worker, device_type_visible, worker_visible
+from gql_server.resolvers.permissions import (
+    can_change_worker,
+    device_type_visible,
+    device_visible,
+    hidden_inventory,
+    worker_visible,
+)
+from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
+from gql_server.resolvers.submissions import LOGIN_REQUIRED
 
 
 async def get_device_type(ctx: RequestContext, name: str) -> DeviceType | None:
@@ -145,3 +174,543 @@ async def set_worker_health(ctx: RequestContext, hostname: str, health: WorkerHe
         )
         await ctx.commit(session)
     return worker
+
+
+# --- managing device types, aliases and tags (LAVA's rights and texts) --------------------
+
+APP_LABEL = "lava_scheduler_app"
+DEVICE_TYPE_NAME_LENGTH = 50
+ALIAS_NAME_LENGTH = 200
+TAG_NAME_LENGTH = 100
+NAME_IN_USE = "Bad request: device-type name is already used."
+TAG_IN_USE = "Bad request: tag already exists?"
+TEMPLATE_PREFIX_SKIPPED = "base"  # base templates are for inheriting, not device types
+
+
+class UnknownPermission(BadInput):
+    """A permission name that is not one of the model's codenames."""
+
+    def __init__(self) -> None:
+        super().__init__("Please use existing permission codename")
+
+
+class AliasOfAnotherType(BadInput):
+    """An alias detached from a device type it does not belong to."""
+
+    def __init__(self, alias: str, device_type: str) -> None:
+        super().__init__(f"<Alias: {alias}> is not related to <DeviceType: {device_type}>.")
+
+
+class Grant(NamedTuple):
+    """A per-object group permission: its codename and the group holding it."""
+
+    codename: str
+    group: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceTypeSettings:
+    """What adding or updating a device type sets; None leaves a value as it is."""
+
+    description: str | None = None
+    display: bool | None = None
+    health_frequency: int | None = None
+    health_denominator: str | None = None  # "hours" or "jobs"
+    health_disabled: bool | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceTypeEntry:
+    """A line of the device-type list: a visible type, or a template with no type."""
+
+    name: str
+    devices: int
+    installed: bool
+    template: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceTypeDetail:
+    """A visible device type with its aliases, visible devices, template and grants."""
+
+    device_type: DeviceType
+    aliases: list[str]
+    devices: list[str]
+    has_template: bool
+    grants: list[Grant]
+
+
+def require_permission(ctx: RequestContext, permission: str) -> None:
+    """Authentication, then a global permission (``app_label.codename``): LAVA's faults."""
+    viewer = ctx.viewer
+    if not viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    if not viewer.has_global(permission.partition(".")[2]):
+        raise PermissionDenied(f"User '{viewer.username}' is missing permission {permission}.")
+
+
+def require_staff(ctx: RequestContext) -> None:
+    """Authentication, then the staff flag (superusers without it are refused, as in LAVA)."""
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    if not ctx.viewer.is_staff:
+        raise PermissionDenied("forbidden")
+
+
+def _type_not_found(name: str) -> NotFound:
+    return NotFound(f"Device-type '{name}' was not found.")
+
+
+async def _commit_or_refuse(ctx: RequestContext, session: AsyncSession, message: str) -> None:
+    """Commit; a uniqueness conflict (a concurrent writer) becomes BadInput(message)."""
+    try:
+        await ctx.commit(session)
+    except IntegrityError as exc:
+        await session.rollback()
+        raise BadInput(message) from exc
+
+
+async def visible_device_type(ctx: RequestContext, name: str) -> DeviceType:
+    """The device type, or NotFound when it is absent or hidden from the viewer."""
+    device_type = await get_device_type(ctx, name)
+    if device_type is None:
+        raise _type_not_found(name)
+    return device_type
+
+
+async def can_change_device_type(ctx: RequestContext, name: str) -> bool:
+    """LAVA's device-type change right: global, or held by a group on this type."""
+    viewer = ctx.viewer
+    if viewer.has_global("change_devicetype"):
+        return True
+    if not viewer.group_ids:
+        return False
+    statement = (
+        select(GroupDeviceTypePermission.id)
+        .join(Permission, Permission.id == GroupDeviceTypePermission.permission_id)
+        .where(
+            GroupDeviceTypePermission.devicetype_id == name,
+            GroupDeviceTypePermission.group_id.in_(sorted(viewer.group_ids)),
+            Permission.codename == "change_devicetype",
+        )
+    )
+    async with ctx.db() as session:
+        return (await session.scalars(statement)).first() is not None
+
+
+async def changeable_device_type(ctx: RequestContext, name: str, right: str) -> DeviceType:
+    """The device type if the viewer may change it: NotFound when it does not exist,
+    else PermissionDenied naming ``right`` as LAVA's text does ("admin" or "change")."""
+    async with ctx.db() as session:
+        device_type = await session.get(DeviceType, name)
+    if device_type is None:
+        raise _type_not_found(name)
+    if not await can_change_device_type(ctx, name):
+        raise PermissionDenied(f"No '{right}' permissions for device-type '{name}'.")
+    return device_type
+
+
+def _denominator(value: str | None) -> int:
+    for member in HealthDenominator:
+        if member.display == value:
+            return int(member)
+    raise BadInput("Bad request: invalid health_denominator.")
+
+
+async def _name_taken(session: AsyncSession, name: str) -> bool:
+    """Whether a device type or an alias already has this name."""
+    for column in (DeviceType.name, Alias.name):
+        if (await session.scalars(select(column).where(column == name))).first() is not None:
+            return True
+    return False
+
+
+def _apply(device_type: DeviceType, settings: DeviceTypeSettings) -> None:
+    """Set the given (not None) settings on a device type, or none of them when the
+    health denominator is invalid."""
+    denominator = settings.health_denominator
+    if denominator is not None:
+        device_type.health_denominator = _denominator(denominator)
+    if settings.description is not None:
+        device_type.description = settings.description
+    if settings.display is not None:
+        device_type.display = settings.display
+    if settings.health_frequency is not None:
+        device_type.health_frequency = settings.health_frequency
+    if settings.health_disabled is not None:
+        device_type.disable_health_check = settings.health_disabled
+
+
+async def add_device_type(
+    ctx: RequestContext, name: str, settings: DeviceTypeSettings
+) -> DeviceType:
+    """Create a device type (global ``change_devicetype``; its health denominator must
+    be given). The name has 1 to 50 characters, no ``/``, and is not already a device
+    type's or an alias's."""
+    require_permission(ctx, f"{APP_LABEL}.change_devicetype")
+    _denominator(settings.health_denominator)  # LAVA checks it first, and it is required
+    if not name or len(name) > DEVICE_TYPE_NAME_LENGTH or "/" in name:
+        raise BadInput(NAME_IN_USE)
+    async with ctx.db() as session:
+        if await _name_taken(session, name):
+            raise BadInput(NAME_IN_USE)
+        device_type = DeviceType(name=name)
+        _apply(device_type, settings)
+        session.add(device_type)
+        await _commit_or_refuse(ctx, session, NAME_IN_USE)
+    return device_type
+
+
+async def update_device_type(
+    ctx: RequestContext, name: str, settings: DeviceTypeSettings
+) -> DeviceType:
+    """Change the given settings of a device type the viewer may change."""
+    device_type = await changeable_device_type(ctx, name, "admin")
+    async with ctx.db() as session:
+        _apply(device_type, settings)
+        await ctx.commit(session)
+    return device_type
+
+
+def _check_file_name(name: str) -> None:
+    """A device type's file name is one path component not starting with a dot."""
+    if not name or "/" in name or name.startswith("."):
+        raise BadInput(f"Invalid device-type '{name}'")
+
+
+async def read_device_type_file(ctx: RequestContext, kind: FileKind, name: str) -> str:
+    """A device type's template or health check, readable by anyone unless a device type
+    of that name is hidden from the viewer. NotFound also when nothing is stored."""
+    if name in (await hidden_inventory(ctx)).device_types:
+        raise _type_not_found(name)
+    _check_file_name(name)
+    content = await read_file(ctx, kind, name)
+    if content is None:
+        raise _type_not_found(name)
+    return content
+
+
+async def write_device_type_file(
+    ctx: RequestContext, kind: FileKind, name: str, content: str
+) -> None:
+    """Store (or, for an empty text, forget) the template or health check of an existing
+    device type the viewer may change."""
+    await changeable_device_type(ctx, name, "change")
+    _check_file_name(name)
+    if content:
+        await write_file(ctx, kind, name, content)
+    else:
+        await delete_file(ctx, kind, name)
+
+
+async def _template_names(ctx: RequestContext) -> set[str]:
+    statement = select(StoredFile.name).where(
+        StoredFile.kind == FileKind.DEVICE_TYPE_TEMPLATE.value
+    )
+    async with ctx.db() as session:
+        return set(await session.scalars(statement))
+
+
+async def device_type_entries(ctx: RequestContext, with_templates: bool) -> list[DeviceTypeEntry]:
+    """Visible device types by name, each with its number of devices (all of them, as LAVA
+    counts) and whether a template is stored; ``with_templates`` appends, by name, the
+    stored templates that no device type has (not those of hidden types)."""
+    count = (
+        select(func.count(Device.hostname))
+        .where(Device.device_type_id == DeviceType.name)
+        .scalar_subquery()
+    )
+    statement = (
+        select(DeviceType.name, count)
+        .where(await device_type_visible(ctx))
+        .order_by(DeviceType.name)
+    )
+    async with ctx.db() as session:
+        rows = (await session.execute(statement)).all()
+        every_type = set(await session.scalars(select(DeviceType.name)))
+    templates = await _template_names(ctx)
+    entries = [DeviceTypeEntry(name, devices, True, name in templates) for name, devices in rows]
+    if with_templates:
+        entries += [
+            DeviceTypeEntry(name, 0, False, True)
+            for name in sorted(templates - every_type)
+            if not name.startswith(TEMPLATE_PREFIX_SKIPPED)
+        ]
+    return entries
+
+
+async def _grants_on_type(session: AsyncSession, name: str) -> list[Grant]:
+    statement = (
+        select(Permission.codename, Group.name)
+        .select_from(GroupDeviceTypePermission)
+        .join(Permission, Permission.id == GroupDeviceTypePermission.permission_id)
+        .join(Group, Group.id == GroupDeviceTypePermission.group_id)
+        .where(GroupDeviceTypePermission.devicetype_id == name)
+        .order_by(GroupDeviceTypePermission.id)
+    )
+    return [Grant(codename, group) for codename, group in await session.execute(statement)]
+
+
+async def device_type_detail(ctx: RequestContext, name: str) -> DeviceTypeDetail:
+    """A visible device type (else NotFound) with its aliases, its devices the viewer may
+    see, whether a template is stored for it, and its per-object group grants."""
+    device_type = await visible_device_type(ctx, name)
+    aliases = (await aliases_by_type(ctx, [name])).get(name, [])
+    devices = (await devices_by_type(ctx, [name])).get(name, [])
+    has_template = await read_file(ctx, FileKind.DEVICE_TYPE_TEMPLATE, name) is not None
+    async with ctx.db() as session:
+        grants = await _grants_on_type(session, name)
+    return DeviceTypeDetail(
+        device_type=device_type,
+        aliases=[alias.name for alias in aliases],
+        devices=[device.hostname for device in devices],
+        has_template=has_template,
+        grants=grants,
+    )
+
+
+async def devices_of_type(
+    ctx: RequestContext, device_type: DeviceType, health: DeviceHealth | None = None
+) -> list[Device]:
+    """The devices of a (visible) device type that the viewer may see, by hostname,
+    retired ones included; only those in ``health`` when given."""
+    devices = (await devices_by_type(ctx, [device_type.name])).get(device_type.name, [])
+    return [device for device in devices if health is None or device.health == int(health)]
+
+
+async def _type_and_group(
+    session: AsyncSession, name: str, group_name: str
+) -> tuple[DeviceType, Group]:
+    device_type = await session.get(DeviceType, name)
+    if device_type is None:
+        raise _type_not_found(name)
+    group = (await session.scalars(select(Group).where(Group.name == group_name))).first()
+    if group is None:
+        raise NotFound(f"Group '{group_name}' was not found.")
+    return device_type, group
+
+
+async def _device_type_permission(session: AsyncSession, permission: str) -> Permission | None:
+    """The device-type permission with this codename (an ``app_label.`` prefix is ignored)."""
+    statement = (
+        select(Permission)
+        .join(ContentType, ContentType.id == Permission.content_type_id)
+        .where(
+            ContentType.app_label == APP_LABEL,
+            ContentType.model == "devicetype",
+            Permission.codename == permission.split(".", 1)[-1],
+        )
+    )
+    return (await session.scalars(statement)).first()
+
+
+async def device_type_grants(ctx: RequestContext, name: str) -> list[Grant]:
+    """The per-object group grants on a device type, oldest first (staff only)."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        if await session.get(DeviceType, name) is None:
+            raise _type_not_found(name)
+        return await _grants_on_type(session, name)
+
+
+async def grant_device_type_permission(
+    ctx: RequestContext, name: str, group_name: str, permission: str
+) -> None:
+    """Give a group a permission on one device type (staff only); granting twice is a
+    no-op. UnknownPermission for a codename that is not a device-type permission."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        device_type, group = await _type_and_group(session, name, group_name)
+        found = await _device_type_permission(session, permission)
+        if found is None:
+            raise UnknownPermission()
+        held = select(GroupDeviceTypePermission.id).where(
+            GroupDeviceTypePermission.devicetype_id == device_type.name,
+            GroupDeviceTypePermission.group_id == group.id,
+            GroupDeviceTypePermission.permission_id == found.id,
+        )
+        if (await session.scalars(held)).first() is not None:
+            return
+        session.add(
+            GroupDeviceTypePermission(
+                permission_id=found.id, group_id=group.id, devicetype_id=device_type.name
+            )
+        )
+        try:
+            await ctx.commit(session)
+        except IntegrityError:  # granted at the same time by another caller
+            await session.rollback()
+
+
+async def revoke_device_type_permission(
+    ctx: RequestContext, name: str, group_name: str, permission: str
+) -> None:
+    """Take a permission on one device type from a group (staff only); silent when the
+    group does not hold it or the codename is unknown."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        device_type, group = await _type_and_group(session, name, group_name)
+        found = await _device_type_permission(session, permission)
+        if found is None:
+            return
+        await session.execute(
+            delete(GroupDeviceTypePermission).where(
+                GroupDeviceTypePermission.devicetype_id == device_type.name,
+                GroupDeviceTypePermission.group_id == group.id,
+                GroupDeviceTypePermission.permission_id == found.id,
+            )
+        )
+        await ctx.commit(session)
+
+
+async def _alias_name_problems(session: AsyncSession, name: str, moving: bool) -> list[str]:
+    """Why ``name`` cannot be a new alias, in LAVA's validation texts (none: it can).
+    With ``moving``, an existing alias of that name is not a problem."""
+    if (await session.get(DeviceType, name)) is not None:
+        return [f"DeviceType with name '{name}' already exists."]
+    if not name:
+        return ["This field cannot be blank."]
+    if len(name) > ALIAS_NAME_LENGTH:
+        return [
+            f"Ensure this value has at most {ALIAS_NAME_LENGTH} characters (it has {len(name)})."
+        ]
+    if not moving and (await session.get(Alias, name)) is not None:
+        return ["Alias with this Alias for this device-type already exists."]
+    return []
+
+
+async def create_alias(ctx: RequestContext, name: str, device_type_name: str) -> Alias:
+    """Make a new alias for a device type the viewer can see (global ``add_alias``)."""
+    require_permission(ctx, f"{APP_LABEL}.add_alias")
+    async with ctx.db() as session:
+        if await session.get(DeviceType, device_type_name) is None:
+            raise BadInput("Bad request. DeviceType does not exist")
+    if device_type_name in (await hidden_inventory(ctx)).device_types:
+        raise _type_not_found(device_type_name)
+    async with ctx.db() as session:
+        problems = await _alias_name_problems(session, name, moving=False)
+        if problems:
+            raise NotFound("\n".join(problems))
+        alias = Alias(name=name, device_type_id=device_type_name)
+        session.add(alias)
+        await _commit_or_refuse(
+            ctx, session, "Bad request. Alias or DeviceType name already exists."
+        )
+    return alias
+
+
+async def attach_alias(ctx: RequestContext, device_type_name: str, name: str) -> Alias:
+    """Point an alias (created if needed, moved if it had another type) at a device type
+    the viewer may change (global ``add_alias`` too). BadInput for a name that a device
+    type has, or that is empty or too long."""
+    require_permission(ctx, f"{APP_LABEL}.add_alias")
+    await changeable_device_type(ctx, device_type_name, "admin")
+    async with ctx.db() as session:
+        problems = await _alias_name_problems(session, name, moving=True)
+        if problems:
+            raise BadInput("\n".join(problems))
+        alias = await session.get(Alias, name)
+        if alias is None:
+            alias = Alias(name=name)
+            session.add(alias)
+        alias.device_type_id = device_type_name
+        await _commit_or_refuse(
+            ctx, session, "Bad request. Alias or DeviceType name already exists."
+        )
+    return alias
+
+
+async def detach_alias(ctx: RequestContext, device_type_name: str, name: str) -> None:
+    """Take an alias from a device type the viewer may change; the alias stays, with no
+    type. AliasOfAnotherType when it is not this type's alias."""
+    await changeable_device_type(ctx, device_type_name, "admin")
+    async with ctx.db() as session:
+        alias = await session.get(Alias, name)
+        if alias is None:
+            raise NotFound(f"Alias '{name}' was not found.")
+        if alias.device_type_id != device_type_name:
+            raise AliasOfAnotherType(name, device_type_name)
+        alias.device_type_id = None
+        await ctx.commit(session)
+
+
+async def delete_alias(ctx: RequestContext, name: str) -> None:
+    """Delete an alias (global ``delete_alias``)."""
+    require_permission(ctx, f"{APP_LABEL}.delete_alias")
+    async with ctx.db() as session:
+        alias = await session.get(Alias, name)
+        if alias is None:
+            raise NotFound(f"Alias '{name}' was not found.")
+        await session.delete(alias)
+        await ctx.commit(session)
+
+
+async def alias_names(ctx: RequestContext) -> list[str]:
+    """Every alias name, sorted, except those of device types hidden from the viewer."""
+    statement = select(Alias.name).order_by(Alias.name)
+    hidden = (await hidden_inventory(ctx)).device_types
+    if hidden:
+        statement = statement.where(
+            or_(Alias.device_type_id.is_(None), Alias.device_type_id.not_in(sorted(hidden)))
+        )
+    async with ctx.db() as session:
+        return list(await session.scalars(statement))
+
+
+async def alias_device_type(ctx: RequestContext, name: str) -> str | None:
+    """The name of an alias's device type; None when it has none or the viewer may not
+    see it. NotFound when there is no such alias."""
+    async with ctx.db() as session:
+        alias = await session.get(Alias, name)
+    if alias is None:
+        raise NotFound(f"Alias '{name}' was not found.")
+    if alias.device_type_id in (await hidden_inventory(ctx)).device_types:
+        return None
+    return alias.device_type_id
+
+
+async def create_tag(ctx: RequestContext, name: str, description: str | None = None) -> Tag:
+    """Make a tag (global ``add_tag``): a new name of 1 to 100 characters."""
+    require_permission(ctx, f"{APP_LABEL}.add_tag")
+    if not name or len(name) > TAG_NAME_LENGTH or await get_tag(ctx, name) is not None:
+        raise BadInput(TAG_IN_USE)
+    async with ctx.db() as session:
+        tag = Tag(name=name, description=description)
+        session.add(tag)
+        await _commit_or_refuse(ctx, session, TAG_IN_USE)
+    return tag
+
+
+async def delete_tag(ctx: RequestContext, name: str) -> None:
+    """Delete a tag, taking it from the devices and jobs that had it (global ``delete_tag``)."""
+    require_permission(ctx, f"{APP_LABEL}.delete_tag")
+    tag = await get_tag(ctx, name)
+    if tag is None:
+        raise NotFound(f"Tag '{name}' was not found.")
+    async with ctx.db() as session:
+        await session.execute(delete(DeviceTag).where(DeviceTag.tag_id == tag.id))
+        await session.execute(delete(TestJobTag).where(TestJobTag.tag_id == tag.id))
+        await session.execute(delete(Tag).where(Tag.id == tag.id))
+        await ctx.commit(session)
+
+
+async def all_tags(ctx: RequestContext) -> list[Tag]:
+    """Every tag, by name."""
+    async with ctx.db() as session:
+        return list(await session.scalars(select(Tag).order_by(Tag.name)))
+
+
+async def tag_devices(ctx: RequestContext, name: str) -> tuple[Tag, list[str]]:
+    """A tag and the hostnames of the devices carrying it that the viewer may see, sorted.
+    NotFound when there is no such tag."""
+    tag = await get_tag(ctx, name)
+    if tag is None:
+        raise NotFound(f"Tag '{name}' was not found.")
+    statement = (
+        select(Device.hostname)
+        .join(DeviceTag, DeviceTag.device_id == Device.hostname)
+        .where(DeviceTag.tag_id == tag.id, await device_visible(ctx))
+        .order_by(Device.hostname)
+    )
+    async with ctx.db() as session:
+        return tag, list(await session.scalars(statement))
