@@ -5,6 +5,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from xmlrpc_compat import (
+    auth_groups,
+    auth_groups_perms,
+    auth_users,
+    auth_users_groups,
+    auth_users_perms,
     results,
     scheduler,
     scheduler_aliases,
@@ -13,6 +18,7 @@ from xmlrpc_compat import (
     scheduler_devices,
     scheduler_devices_tags,
     scheduler_jobs,
+    scheduler_remote_artifact_tokens,
     scheduler_tags,
     scheduler_workers,
     system,
@@ -31,6 +37,12 @@ NAMESPACES: tuple[ModuleType, ...] = (
     scheduler_tags,
     scheduler_workers,
     results,
+    scheduler_remote_artifact_tokens,
+    auth_users,
+    auth_users_groups,
+    auth_users_perms,
+    auth_groups,
+    auth_groups_perms,
 )
 
 

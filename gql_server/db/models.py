@@ -495,3 +495,16 @@ class StoredFile(Base):
     name: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
     updated: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RemoteArtifactsAuth(Base):
+    """A remote artifact token: a named secret of one user, sent to artifact servers on the
+    user's behalf. Stored as given (it must be sent), shown only to its owner."""
+
+    __tablename__ = "lava_scheduler_app_remoteartifactsauth"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))

@@ -1,18 +1,26 @@
-"""Users, groups, authentication by token, and token management."""
+"""Users, groups, their global permissions, authentication by token, and token management.
+
+Managing users and groups follows LAVA: each action needs a global Django permission
+(``auth.add_user``, ``auth.view_group``...), which superusers hold implicitly.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, select, union
+from sqlalchemy import Select, delete, exists, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import (
     AuthToken,
+    ContentType,
     Group,
     GroupPermission,
     Permission,
+    TestJob,
     User,
     UserGroup,
     UserPermission,
@@ -23,6 +31,11 @@ from gql_server.resolvers.context import RequestContext, Viewer
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+LOGIN_REQUIRED = "Authentication with user and token required for this API."
+USER_EXISTS = "Bad request: user already exists?"
+GROUP_EXISTS = "Bad request: group already exists?"
+NAME_LENGTH = 150
+EMAIL_LENGTH = 254
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,15 +198,15 @@ async def ensure_group(ctx: RequestContext, name: str, members: Sequence[str] = 
 
 
 async def list_users(ctx: RequestContext) -> list[User]:
-    """Every user, by name (superusers only)."""
-    _require_superuser(ctx)
+    """Every user, inactive ones included, by name (needs ``auth.view_user``)."""
+    require_global(ctx, "auth.view_user")
     async with ctx.db() as session:
         return list(await session.scalars(select(User).order_by(User.username)))
 
 
 async def list_groups(ctx: RequestContext) -> list[Group]:
-    """Every group, by name (superusers only)."""
-    _require_superuser(ctx)
+    """Every group, by name (needs ``auth.view_group``)."""
+    require_global(ctx, "auth.view_group")
     async with ctx.db() as session:
         return list(await session.scalars(select(Group).order_by(Group.name)))
 
@@ -247,3 +260,433 @@ async def delete_token(ctx: RequestContext, token_id: int) -> AuthToken:
         await session.execute(delete(AuthToken).where(AuthToken.id == token_id))
         await ctx.commit(session)
         return token
+
+
+# --- managing users and groups, as LAVA's auth.* API does ---------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PermissionName:
+    """A global permission as LAVA's API names it: app label, model, codename."""
+
+    app: str
+    model: str
+    codename: str
+
+    @property
+    def dotted(self) -> str:
+        """``app.model.codename``, the three-part form of ``auth.users.show``."""
+        return f"{self.app}.{self.model}.{self.codename}"
+
+
+@dataclasses.dataclass(frozen=True)
+class UserDetails:
+    """A user with its groups and its direct global permissions (in database order)."""
+
+    user: User
+    groups: list[str]
+    permissions: list[PermissionName]
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupDetails:
+    """A group with its global permissions and its members (in database order)."""
+
+    group: Group
+    permissions: list[PermissionName]
+    users: list[str]
+
+
+DEFAULT_ACTIONS = ("add", "change", "delete", "view")
+
+# Django gives every model a content type and the four default permissions (plus any the
+# model declares). These are the models whose permissions mean something to this server;
+# their rows are created the first time a caller names them, so they can be granted on a
+# database that did not come from LAVA. Values: verbose name, extra (codename, name) pairs.
+KNOWN_MODELS: dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]] = {
+    ("auth", "user"): ("user", ()),
+    ("auth", "group"): ("group", ()),
+    ("auth", "permission"): ("permission", ()),
+    ("lava_scheduler_app", "alias"): ("alias", ()),
+    ("lava_scheduler_app", "device"): (
+        "device",
+        (("submit_to_device", "Can submit jobs to device"),),
+    ),
+    ("lava_scheduler_app", "devicetype"): (
+        "device type",
+        (("submit_to_devicetype", "Can submit jobs to device type"),),
+    ),
+    ("lava_scheduler_app", "tag"): ("tag", ()),
+    ("lava_scheduler_app", "testjob"): ("test job", ()),
+    ("lava_scheduler_app", "worker"): ("worker", ()),
+}
+
+
+def require_global(ctx: RequestContext, permission: str) -> None:
+    """LAVA's check of a global permission ``app_label.codename``: the caller must hold it
+    directly, through a group, or as a superuser (the command line's administrator too);
+    an anonymous caller is told to authenticate."""
+    if ctx.viewer.has_global(permission.partition(".")[2]):
+        return
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    raise PermissionDenied(f"User '{ctx.viewer.username}' is missing permission {permission}.")
+
+
+def _is_name(value: Any, longest: int = NAME_LENGTH, empty: bool = False) -> bool:
+    return isinstance(value, str) and (empty or value != "") and len(value) <= longest
+
+
+def _is_optional_name(value: Any, longest: int = NAME_LENGTH) -> bool:
+    return value is None or _is_name(value, longest, empty=True)
+
+
+def _are_flags(*values: Any) -> bool:
+    return all(value is None or isinstance(value, bool) for value in values)
+
+
+async def _user_named(session: AsyncSession, username: str) -> User:
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"User '{username}' was not found.")
+    return user
+
+
+async def _group_named(session: AsyncSession, name: str) -> Group:
+    group = await session.scalar(select(Group).where(Group.name == name))
+    if group is None:
+        raise NotFound(f"Group '{name}' was not found.")
+    return group
+
+
+def _permission_names(link: type[UserPermission] | type[GroupPermission], owner: Any) -> Select:
+    """The permissions of one user or group, in the order they were granted."""
+    return (
+        select(ContentType.app_label, ContentType.model, Permission.codename)
+        .select_from(link)
+        .join(Permission, Permission.id == link.permission_id)
+        .join(ContentType, ContentType.id == Permission.content_type_id)
+        .where(owner)
+        .order_by(link.id)
+    )
+
+
+async def _names_of_permissions(session: AsyncSession, statement: Select) -> list[PermissionName]:
+    return [PermissionName(*row) for row in await session.execute(statement)]
+
+
+async def _content_type(session: AsyncSession, app: str, model: str) -> ContentType:
+    """The content type ``app.model``; a known one is created when missing."""
+    found = await session.scalar(
+        select(ContentType).where(ContentType.app_label == app, ContentType.model == model)
+    )
+    if found is None:
+        if (app, model) not in KNOWN_MODELS:
+            raise NotFound(f"Invalid app.model '{app}.{model}'")
+        found = ContentType(app_label=app, model=model)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+def _known_permissions(app: str, model: str) -> dict[str, str]:
+    """Codename -> name of the permissions Django gives a known model."""
+    verbose, extra = KNOWN_MODELS.get((app, model), ("", ()))
+    if not verbose:
+        return {}
+    defaults = {f"{action}_{model}": f"Can {action} {verbose}" for action in DEFAULT_ACTIONS}
+    return defaults | dict(extra)
+
+
+async def _permission(session: AsyncSession, app: str, model: str, codename: str) -> Permission:
+    """The permission ``codename`` of ``app.model``; a known one is created when missing."""
+    content_type = await _content_type(session, app, model)
+    found = await session.scalar(
+        select(Permission).where(
+            Permission.content_type_id == content_type.id, Permission.codename == codename
+        )
+    )
+    if found is None:
+        name = _known_permissions(app, model).get(codename)
+        if name is None:
+            raise NotFound(f"Invalid permission '{codename}'")
+        found = Permission(name=name, content_type_id=content_type.id, codename=codename)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def user_details(ctx: RequestContext, username: str) -> UserDetails:
+    """A user with its groups and direct permissions (needs ``auth.view_user``)."""
+    require_global(ctx, "auth.view_user")
+    async with ctx.db() as session:
+        user = await _user_named(session, username)
+        groups = await session.scalars(
+            select(Group.name)
+            .join(UserGroup, UserGroup.group_id == Group.id)
+            .where(UserGroup.user_id == user.id)
+            .order_by(UserGroup.id)
+        )
+        statement = _permission_names(UserPermission, UserPermission.user_id == user.id)
+        permissions = await _names_of_permissions(session, statement)
+        return UserDetails(user=user, groups=list(groups), permissions=permissions)
+
+
+async def add_user(
+    ctx: RequestContext,
+    username: str,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    is_active: bool = True,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    ldap: bool = False,
+) -> User:
+    """Create a user without a password (needs ``auth.add_user``); omitted names stay empty.
+
+    ``ldap`` asks to fill the names from an LDAP directory, which this server does not use.
+    """
+    require_global(ctx, "auth.add_user")
+    if ldap:
+        raise BadInput("Bad request: authentication via LDAP not configured.")
+    valid = (
+        _is_name(username)
+        and _is_optional_name(first_name)
+        and _is_optional_name(last_name)
+        and _is_optional_name(email, EMAIL_LENGTH)
+        and _are_flags(is_active, is_staff, is_superuser)
+    )
+    if not valid:
+        raise BadInput(USER_EXISTS)
+    async with ctx.db() as session:
+        if await session.scalar(select(exists().where(User.username == username))):
+            raise BadInput(USER_EXISTS)
+        user = User(
+            username=username,
+            first_name=first_name or "",
+            last_name=last_name or "",
+            email=email or "",
+            is_active=is_active,
+            is_staff=is_staff,
+            is_superuser=is_superuser,
+            date_joined=utcnow(),
+        )
+        session.add(user)
+        await ctx.commit(session)
+        return user
+
+
+async def update_user(
+    ctx: RequestContext,
+    username: str,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    is_active: bool | None = None,
+    is_staff: bool | None = None,
+    is_superuser: bool | None = None,
+) -> User:
+    """Change the given attributes of a user; None leaves one as it is (needs
+    ``auth.change_user``)."""
+    require_global(ctx, "auth.change_user")
+    async with ctx.db() as session:
+        user = await _user_named(session, username)
+        valid = (
+            _is_optional_name(first_name)
+            and _is_optional_name(last_name)
+            and _is_optional_name(email, EMAIL_LENGTH)
+            and _are_flags(is_active, is_staff, is_superuser)
+        )
+        if not valid:
+            raise BadInput("Bad request")
+        changes = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "is_active": is_active,
+            "is_staff": is_staff,
+            "is_superuser": is_superuser,
+        }
+        for attribute, value in changes.items():
+            if value is not None:
+                setattr(user, attribute, value)
+        await ctx.commit(session)
+        return user
+
+
+async def delete_user(ctx: RequestContext, username: str) -> None:
+    """Delete a user with its tokens, groups and permissions (needs ``auth.change_user``).
+
+    A user who submitted jobs is kept (LAVA would delete the jobs with it): deactivate it.
+    """
+    require_global(ctx, "auth.change_user")
+    async with ctx.db() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("Bad request: user does not exists")
+        if await session.scalar(select(exists().where(TestJob.submitter_id == user.id))):
+            raise BadInput(
+                f"Bad request: user '{username}' has submitted jobs, deactivate it instead"
+            )
+        await session.execute(delete(User).where(User.id == user.id))
+        await ctx.commit(session)
+
+
+async def user_group_names(ctx: RequestContext, username: str) -> list[str]:
+    """The names of a user's groups (needs ``auth.view_user``)."""
+    return (await user_details(ctx, username)).groups
+
+
+async def add_user_to_group(ctx: RequestContext, username: str, group: str) -> None:
+    """Put a user in a group, creating the group if needed (needs ``auth.change_user``)."""
+    require_global(ctx, "auth.change_user")
+    async with ctx.db() as session:
+        user = await _user_named(session, username)
+        if not _is_name(group):
+            raise BadInput("Bad request: invalid group name")
+        found = await session.scalar(select(Group).where(Group.name == group))
+        if found is None:
+            found = Group(name=group)
+            session.add(found)
+            await session.flush()
+        member = select(UserGroup.id).where(
+            UserGroup.user_id == user.id, UserGroup.group_id == found.id
+        )
+        if await session.scalar(member) is None:
+            session.add(UserGroup(user_id=user.id, group_id=found.id))
+        await ctx.commit(session)
+
+
+async def remove_user_from_group(ctx: RequestContext, username: str, group: str) -> None:
+    """Take a user out of a group; nothing happens if it is not a member (needs
+    ``auth.change_user``)."""
+    require_global(ctx, "auth.change_user")
+    async with ctx.db() as session:
+        user = await _user_named(session, username)
+        found = await _group_named(session, group)
+        await session.execute(
+            delete(UserGroup).where(UserGroup.user_id == user.id, UserGroup.group_id == found.id)
+        )
+        await ctx.commit(session)
+
+
+async def user_permissions(ctx: RequestContext, username: str) -> list[PermissionName]:
+    """A user's direct global permissions, not those of its groups (needs
+    ``auth.view_user``)."""
+    return (await user_details(ctx, username)).permissions
+
+
+async def grant_user_permission(
+    ctx: RequestContext, username: str, app: str, model: str, codename: str
+) -> None:
+    """Give a user a global permission (needs ``auth.change_user``)."""
+    require_global(ctx, "auth.change_user")
+    async with ctx.db() as session:
+        user = await _user_named(session, username)
+        permission = await _permission(session, app, model, codename)
+        held = select(UserPermission.id).where(
+            UserPermission.user_id == user.id, UserPermission.permission_id == permission.id
+        )
+        if await session.scalar(held) is None:
+            session.add(UserPermission(user_id=user.id, permission_id=permission.id))
+        await ctx.commit(session)
+
+
+async def revoke_user_permission(
+    ctx: RequestContext, username: str, app: str, model: str, codename: str
+) -> None:
+    """Take a global permission from a user; nothing happens if it does not hold it (needs
+    ``auth.change_user``)."""
+    require_global(ctx, "auth.change_user")
+    async with ctx.db() as session:
+        user = await _user_named(session, username)
+        permission = await _permission(session, app, model, codename)
+        await session.execute(
+            delete(UserPermission).where(
+                UserPermission.user_id == user.id, UserPermission.permission_id == permission.id
+            )
+        )
+        await ctx.commit(session)
+
+
+async def group_details(ctx: RequestContext, name: str) -> GroupDetails:
+    """A group with its global permissions and members (needs ``auth.view_group``)."""
+    require_global(ctx, "auth.view_group")
+    async with ctx.db() as session:
+        group = await _group_named(session, name)
+        statement = _permission_names(GroupPermission, GroupPermission.group_id == group.id)
+        permissions = await _names_of_permissions(session, statement)
+        members = await session.scalars(
+            select(User.username)
+            .join(UserGroup, UserGroup.user_id == User.id)
+            .where(UserGroup.group_id == group.id)
+            .order_by(UserGroup.id)
+        )
+        return GroupDetails(group=group, permissions=permissions, users=list(members))
+
+
+async def add_group(ctx: RequestContext, name: str) -> Group:
+    """Create a group (needs ``auth.add_group``)."""
+    require_global(ctx, "auth.add_group")
+    if not _is_name(name):
+        raise BadInput(GROUP_EXISTS)
+    async with ctx.db() as session:
+        if await session.scalar(select(exists().where(Group.name == name))):
+            raise BadInput(GROUP_EXISTS)
+        group = Group(name=name)
+        session.add(group)
+        await ctx.commit(session)
+        return group
+
+
+async def delete_group(ctx: RequestContext, name: str) -> None:
+    """Delete a group with its memberships and all its permissions, per-object ones on
+    devices, device types and workers included (needs ``auth.change_group``)."""
+    require_global(ctx, "auth.change_group")
+    async with ctx.db() as session:
+        group = await session.scalar(select(Group).where(Group.name == name))
+        if group is None:
+            raise NotFound("Bad request: group does not exists")
+        await session.execute(delete(Group).where(Group.id == group.id))
+        await ctx.commit(session)
+
+
+async def group_permissions(ctx: RequestContext, name: str) -> list[PermissionName]:
+    """A group's global permissions (needs ``auth.view_group``)."""
+    return (await group_details(ctx, name)).permissions
+
+
+async def grant_group_permission(
+    ctx: RequestContext, name: str, app: str, model: str, codename: str
+) -> None:
+    """Give a group a global permission (needs ``auth.change_group``)."""
+    require_global(ctx, "auth.change_group")
+    async with ctx.db() as session:
+        group = await _group_named(session, name)
+        permission = await _permission(session, app, model, codename)
+        held = select(GroupPermission.id).where(
+            GroupPermission.group_id == group.id, GroupPermission.permission_id == permission.id
+        )
+        if await session.scalar(held) is None:
+            session.add(GroupPermission(group_id=group.id, permission_id=permission.id))
+        await ctx.commit(session)
+
+
+async def revoke_group_permission(
+    ctx: RequestContext, name: str, app: str, model: str, codename: str
+) -> None:
+    """Take a global permission from a group (needs ``auth.change_group``)."""
+    require_global(ctx, "auth.change_group")
+    async with ctx.db() as session:
+        group = await _group_named(session, name)
+        permission = await _permission(session, app, model, codename)
+        await session.execute(
+            delete(GroupPermission).where(
+                GroupPermission.group_id == group.id,
+                GroupPermission.permission_id == permission.id,
+            )
+        )
+        await ctx.commit(session)
