@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import re
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import Device, DeviceTag, Tag, TestJob
+from gql_server.db.models import (
+    ContentType,
+    Device,
+    DeviceTag,
+    DeviceType,
+    Group,
+    GroupDevicePermission,
+    Permission,
+    Tag,
+    TestJob,
+    User,
+    Worker,
+)
 from gql_server.db.types import utcnow
 from gql_server.events.wire import device_event
 from gql_server.lab.enums import DeviceHealth, DeviceState, JobHealth, JobState
-from gql_server.lab.states import JobStatus, cancel
+from gql_server.lab.states import JobStatus, advance, cancel
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import NotFound, PermissionDenied
+from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
 from gql_server.resolvers.events import record_event, record_job_change
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import can_change_device, device_visible
+from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
+from gql_server.resolvers.submissions import LOGIN_REQUIRED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,3 +195,475 @@ async def _cancel_current_job(ctx: RequestContext, session: AsyncSession, hostna
         job.state, job.health = int(after.state), int(after.health)
         job.start_time, job.end_time = after.start_time, after.end_time
         await record_job_change(ctx, session, job)
+
+
+# --- the legacy doors: LAVA's checks, texts and writes -------------------------------------
+
+DEVICE_PERMISSIONS = frozenset(
+    {"add_device", "change_device", "delete_device", "view_device", "submit_to_device"}
+)
+TAG_NAME_LENGTH = 100
+HOSTNAME_LENGTH = 200
+TEMPLATE_SUFFIX = ".jinja2"
+MAX_TEMPLATES = 50  # templates one device configuration may pull in (extends, includes)
+_EXTENDS = re.compile(r"""\{%-?\s*extends\s+["']([^"']+)["']""")
+
+
+class UnknownPermission(BadInput):
+    """A permission codename that does not name one of the device permissions."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    """A per-object group permission on a device: its codename and the group's name."""
+
+    codename: str
+    group: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceChanges:
+    """What ``scheduler.devices.update`` may change; None leaves a field as it is. Names and
+    the health (LAVA's upper-case input name) are checked by :func:`update_device`."""
+
+    worker: str | None = None
+    owner: str | None = None
+    health: str | None = None
+    description: str | None = None
+    device_type: str | None = None
+
+
+def _username(ctx: RequestContext) -> str:
+    return ctx.viewer.username or "AnonymousUser"
+
+
+def require_permission(ctx: RequestContext, codename: str) -> None:
+    """LAVA's check of a global ``lava_scheduler_app`` permission: authentication first."""
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    if not ctx.viewer.has_global(codename):
+        raise PermissionDenied(
+            f"User '{_username(ctx)}' is missing permission lava_scheduler_app.{codename}."
+        )
+
+
+def require_staff(ctx: RequestContext) -> None:
+    """LAVA's staff check: authentication, then the staff flag (superuser alone is not enough)."""
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+    if not ctx.viewer.is_staff:
+        raise PermissionDenied("forbidden")
+
+
+def _not_found(hostname: str) -> NotFound:
+    return NotFound(f"Device '{hostname}' was not found.")
+
+
+async def _existing_device(session: AsyncSession, hostname: str) -> Device:
+    """The device, whoever may see it; NotFound with LAVA's text when there is none."""
+    device = await session.get(Device, hostname)
+    if device is None:
+        raise _not_found(hostname)
+    return device
+
+
+async def viewable_device(ctx: RequestContext, hostname: str) -> Device:
+    """The device as LAVA's show methods find it: NotFound when absent, PermissionDenied when
+    the viewer may not see it."""
+    async with ctx.db() as session:
+        await _existing_device(session, hostname)
+    device = await get_device(ctx, hostname)
+    if device is None:
+        raise PermissionDenied(f"Device '{hostname}' not available to user '{_username(ctx)}'.")
+    return device
+
+
+async def changeable_device(ctx: RequestContext, hostname: str) -> Device:
+    """The device, if the viewer may change it (NotFound, else PermissionDenied)."""
+    async with ctx.db() as session:
+        device = await _existing_device(session, hostname)
+    if not await can_change_device(ctx, device.hostname, device.device_type_id):
+        raise PermissionDenied(
+            f"User '{_username(ctx)}' needs admin permission on device {hostname}."
+        )
+    return device
+
+
+async def current_job_ids(ctx: RequestContext, hostnames: Sequence[str]) -> dict[str, int]:
+    """The id of each device's unfinished job (LAVA's ``current_job``), whoever may see it."""
+    statement = select(TestJob.actual_device_id, TestJob.id).where(
+        TestJob.actual_device_id.in_(list(hostnames)), TestJob.state != int(JobState.FINISHED)
+    )
+    async with ctx.db() as session:
+        return {hostname: job_id for hostname, job_id in await session.execute(statement)}
+
+
+async def every_visible_device(ctx: RequestContext, include_retired: bool) -> list[Device]:
+    """Every visible device by hostname; retired ones only when asked for."""
+    statement = (await visible_devices(ctx)).order_by(Device.hostname)
+    if not include_retired:
+        statement = statement.where(Device.health != int(DeviceHealth.RETIRED))
+    async with ctx.db() as session:
+        return list(await session.scalars(statement))
+
+
+async def device_grants(ctx: RequestContext, hostname: str) -> list[Grant]:
+    """The per-object group permissions on a device, in the order they were granted. Callers
+    check that the viewer may see the device."""
+    statement = (
+        select(Permission.codename, Group.name)
+        .select_from(GroupDevicePermission)
+        .join(Permission, Permission.id == GroupDevicePermission.permission_id)
+        .join(Group, Group.id == GroupDevicePermission.group_id)
+        .where(GroupDevicePermission.device_id == hostname)
+        .order_by(GroupDevicePermission.id)
+    )
+    async with ctx.db() as session:
+        return [Grant(codename, group) for codename, group in await session.execute(statement)]
+
+
+async def has_health_check(ctx: RequestContext, hostname: str) -> bool:
+    """Whether a health check exists for the device: LAVA names it after the template its
+    dictionary extends. Callers check that the viewer may see the device."""
+    dictionary = await read_file(ctx, FileKind.DEVICE_DICTIONARY, hostname)
+    extended = _EXTENDS.findall(dictionary or "")
+    if len(extended) != 1:
+        return False
+    name = extended[0].removesuffix(TEMPLATE_SUFFIX)
+    return bool(await read_file(ctx, FileKind.HEALTH_CHECK, name))
+
+
+async def device_dictionary(ctx: RequestContext, hostname: str) -> str | None:
+    """The device dictionary (Jinja2 text) of a device the viewer may see, None when unset."""
+    await viewable_device(ctx, hostname)
+    return await read_file(ctx, FileKind.DEVICE_DICTIONARY, hostname)
+
+
+async def set_device_dictionary(ctx: RequestContext, hostname: str, text: str) -> None:
+    """Store a device's dictionary; an empty text removes it. Needs the device change right."""
+    await changeable_device(ctx, hostname)
+    if text:
+        await write_file(ctx, FileKind.DEVICE_DICTIONARY, hostname, text)
+    else:
+        await delete_file(ctx, FileKind.DEVICE_DICTIONARY, hostname)
+
+
+async def _template_text(ctx: RequestContext, name: str) -> str | None:
+    """A template as LAVA's device loader finds ``<name>.jinja2``: among the device
+    dictionaries first, then the device-type templates."""
+    if not name.endswith(TEMPLATE_SUFFIX):
+        return None
+    stem = name.removesuffix(TEMPLATE_SUFFIX)
+    for kind in (FileKind.DEVICE_DICTIONARY, FileKind.DEVICE_TYPE_TEMPLATE):
+        text = await read_file(ctx, kind, stem)
+        if text is not None:
+            return text
+    return None
+
+
+async def _template_texts(ctx: RequestContext, entry: str) -> dict[str, str] | None:
+    """``entry`` and every stored template it extends, includes or imports, by file name;
+    None when one of them is not valid Jinja2."""
+    from jinja2 import TemplateSyntaxError, meta
+    from jinja2.sandbox import SandboxedEnvironment
+
+    parser = SandboxedEnvironment()
+    texts: dict[str, str] = {}
+    pending = [entry]
+    while pending and len(texts) < MAX_TEMPLATES:
+        name = pending.pop()
+        text = None if name in texts else await _template_text(ctx, name)
+        if text is None:
+            continue
+        texts[name] = text
+        try:
+            referenced = meta.find_referenced_templates(parser.parse(text))
+        except TemplateSyntaxError:
+            return None
+        pending.extend(other for other in referenced if other and other not in texts)
+    return texts
+
+
+def _render(texts: dict[str, str], entry: str, variables: dict[str, Any]) -> str | None:
+    """Render ``entry`` in a sandbox as LAVA renders device configurations; None when
+    Jinja2 cannot (a missing template, an undefined filter...)."""
+    from jinja2 import DictLoader, TemplateError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(loader=DictLoader(texts), autoescape=False, trim_blocks=True)
+    try:
+        return environment.get_template(entry).render(**variables)
+    except TemplateError:
+        return None
+
+
+async def render_device_configuration(
+    ctx: RequestContext, hostname: str, variables: dict[str, Any]
+) -> str | None:
+    """The device configuration (YAML text) rendered from the dictionary of a device the
+    viewer may see and the templates it extends, with ``variables`` (a job context) plus
+    ``scheduled_device_name`` and ``scheduled_device_type``; None when it cannot be."""
+    device = await viewable_device(ctx, hostname)
+    entry = f"{hostname}{TEMPLATE_SUFFIX}"
+    texts = await _template_texts(ctx, entry)
+    if not texts or entry not in texts:
+        return None
+    context = variables | {
+        "scheduled_device_name": device.hostname,
+        "scheduled_device_type": device.device_type_id,
+    }
+    return await asyncio.to_thread(_render, texts, entry, context)
+
+
+def _health(name: str, fault: str) -> DeviceHealth:
+    """A device health from LAVA's upper-case input name (exactly), BadInput otherwise."""
+    if name not in DeviceHealth.__members__:
+        raise BadInput(fault)
+    return DeviceHealth[name]
+
+
+async def add_device(
+    ctx: RequestContext,
+    hostname: str,
+    device_type: str,
+    worker: str,
+    health: str | None = None,
+    description: str | None = None,
+) -> Device:
+    """Create an idle device (health Unknown unless given): needs the global change_device
+    permission. Hostnames hold 1 to 200 characters and no ``/``."""
+    require_permission(ctx, "change_device")
+    async with ctx.db() as session:
+        if await session.get(DeviceType, device_type) is None:
+            raise NotFound(f"DeviceType '{device_type}' was not found.")
+        if await session.get(Worker, worker) is None:
+            raise NotFound(f"Worker '{worker}' was not found.")
+        chosen = DeviceHealth.UNKNOWN if health is None else _health(health, "Invalid health")
+        exists = await session.get(Device, hostname) is not None
+        if exists or not 0 < len(hostname) <= HOSTNAME_LENGTH or "/" in hostname:
+            raise BadInput("Bad request: device already exists?")
+        device = Device(
+            hostname=hostname,
+            device_type_id=device_type,
+            worker_host_id=worker,
+            state=int(DeviceState.IDLE),
+            health=int(chosen),
+            description=description,
+        )
+        session.add(device)
+        try:
+            await ctx.commit(session)
+        except IntegrityError as exc:  # the same hostname added at the same moment
+            await session.rollback()
+            raise BadInput("Bad request: device already exists?") from exc
+    return device
+
+
+async def _owner_id(session: AsyncSession, username: str | None) -> int | None:
+    if username is None:
+        return None
+    owner = await session.scalar(select(User.id).where(User.username == username))
+    if owner is None:
+        raise NotFound(f"Unable to find username '{username}'")
+    return owner
+
+
+async def update_device(ctx: RequestContext, hostname: str, changes: DeviceChanges) -> Device:
+    """Change a device's worker, physical owner, health, description or type (LAVA master's
+    ``scheduler.devices.update``): needs the device change right; every value is checked
+    before any is written. A health change emits the device event; retiring cancels the
+    device's current job."""
+    device = await changeable_device(ctx, hostname)
+    async with ctx.db() as session:
+        if changes.worker is not None and await session.get(Worker, changes.worker) is None:
+            raise NotFound(f"Unable to find worker '{changes.worker}'")
+        owner = await _owner_id(session, changes.owner)
+        health = None
+        if changes.health is not None:
+            health = _health(changes.health, f"Health '{changes.health}' is invalid")
+        wanted_type = changes.device_type
+        if wanted_type is not None and await session.get(DeviceType, wanted_type) is None:
+            raise NotFound(f"Unable to find device-type '{wanted_type}'")
+        if changes.worker is not None:
+            device.worker_host_id = changes.worker
+        if owner is not None:
+            device.physical_owner_id = owner
+        if wanted_type is not None:
+            device.device_type_id = wanted_type
+        if changes.description is not None:
+            device.description = changes.description
+        if health is not None and device.health != int(health):
+            device.health = int(health)
+            if health is DeviceHealth.RETIRED:
+                await _cancel_current_job(ctx, session, hostname)
+            job = await current_job_reference(session, hostname)
+            record_device_change(ctx, session, device, job)
+        await ctx.commit(session)
+    return device
+
+
+async def _finish_before_deletion(ctx: RequestContext, session: AsyncSession, job: TestJob) -> None:
+    """Finish an unfinished job as Canceled (with its event) before it is deleted."""
+    status = JobStatus(JobState(job.state), JobHealth(job.health), job.start_time, job.end_time)
+    after = advance(status, JobState.FINISHED, utcnow(), JobHealth.CANCELED)
+    if after is not None:
+        job.state, job.health = int(after.state), int(after.health)
+        job.start_time, job.end_time = after.start_time, after.end_time
+        await record_job_change(ctx, session, job)
+
+
+async def delete_device(ctx: RequestContext, hostname: str) -> None:
+    """Delete a device (global delete_device permission), and as LAVA master does, every job
+    that ran on it or asked for it, with their results; unfinished ones are first finished
+    as Canceled, with their events. The stored device dictionary is kept."""
+    require_permission(ctx, "delete_device")
+    async with ctx.db() as session:
+        device = await _existing_device(session, hostname)
+        on_device = or_(
+            TestJob.actual_device_id == hostname, TestJob.requested_device_id == hostname
+        )
+        for job in list(await session.scalars(select(TestJob).where(on_device))):
+            await _finish_before_deletion(ctx, session, job)
+            await session.delete(job)
+        await session.flush()
+        await session.delete(device)
+        await ctx.commit(session)
+
+
+async def _group_id(session: AsyncSession, name: str) -> int:
+    group = await session.scalar(select(Group.id).where(Group.name == name))
+    if group is None:
+        raise NotFound(f"Group '{name}' was not found.")
+    return group
+
+
+def _codename(permission: str) -> str:
+    """The codename of ``permission``, without an ``app_label.`` prefix."""
+    return permission.rpartition(".")[2]
+
+
+async def _device_permission(session: AsyncSession, codename: str) -> Permission:
+    """The Permission row of a device codename, made when the database lacks it (Django
+    creates these rows when LAVA is installed)."""
+    content_type = await session.scalar(
+        select(ContentType).where(
+            ContentType.app_label == "lava_scheduler_app", ContentType.model == "device"
+        )
+    )
+    if content_type is None:
+        content_type = ContentType(app_label="lava_scheduler_app", model="device")
+        session.add(content_type)
+        await session.flush()
+    permission = await session.scalar(
+        select(Permission).where(
+            Permission.content_type_id == content_type.id, Permission.codename == codename
+        )
+    )
+    if permission is None:
+        permission = Permission(
+            name=f"Can {codename.replace('_', ' ')}",
+            codename=codename,
+            content_type_id=content_type.id,
+        )
+        session.add(permission)
+        await session.flush()
+    return permission
+
+
+async def grant_device_permission(
+    ctx: RequestContext, hostname: str, group: str, permission: str
+) -> None:
+    """Give a group a per-object permission on a device (staff only; idempotent).
+    UnknownPermission when ``permission`` is not a device codename."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        await _existing_device(session, hostname)
+        group_id = await _group_id(session, group)
+        codename = _codename(permission)
+        if codename not in DEVICE_PERMISSIONS:
+            raise UnknownPermission("Please use existing permission codename")
+        permission_id = (await _device_permission(session, codename)).id
+        granted = await session.scalar(
+            select(GroupDevicePermission.id).where(
+                GroupDevicePermission.device_id == hostname,
+                GroupDevicePermission.group_id == group_id,
+                GroupDevicePermission.permission_id == permission_id,
+            )
+        )
+        if granted is None:
+            session.add(
+                GroupDevicePermission(
+                    device_id=hostname, group_id=group_id, permission_id=permission_id
+                )
+            )
+        await ctx.commit(session)
+
+
+async def revoke_device_permission(
+    ctx: RequestContext, hostname: str, group: str, permission: str
+) -> None:
+    """Take a per-object device permission from a group (staff only); nothing happens when
+    the group does not hold it or the codename is unknown."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        await _existing_device(session, hostname)
+        group_id = await _group_id(session, group)
+        matching = select(Permission.id).where(Permission.codename == _codename(permission))
+        await session.execute(
+            delete(GroupDevicePermission).where(
+                GroupDevicePermission.device_id == hostname,
+                GroupDevicePermission.group_id == group_id,
+                GroupDevicePermission.permission_id.in_(matching),
+            )
+        )
+        await ctx.commit(session)
+
+
+async def list_device_grants(ctx: RequestContext, hostname: str) -> list[Grant]:
+    """The per-object group permissions on a device (staff only)."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        await _existing_device(session, hostname)
+    return await device_grants(ctx, hostname)
+
+
+async def device_tag_names(ctx: RequestContext, hostname: str) -> list[str]:
+    """The names of a visible device's tags, sorted; NotFound also for a hidden device (LAVA
+    master)."""
+    if await get_device(ctx, hostname) is None:
+        raise _not_found(hostname)
+    return [tag.name for tag in (await tags_by_device(ctx, [hostname])).get(hostname, [])]
+
+
+async def tag_device(ctx: RequestContext, hostname: str, name: str) -> None:
+    """Attach a tag to a device, creating the tag when needed: needs the global add_tag
+    permission and the device change right."""
+    require_permission(ctx, "add_tag")
+    await changeable_device(ctx, hostname)
+    if not 0 < len(name) <= TAG_NAME_LENGTH:
+        raise BadInput(f"Bad request: a tag name has 1 to {TAG_NAME_LENGTH} characters")
+    async with ctx.db() as session:
+        tag = await session.scalar(select(Tag).where(Tag.name == name))
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            await session.flush()
+        attached = await session.scalar(
+            select(DeviceTag.id).where(DeviceTag.device_id == hostname, DeviceTag.tag_id == tag.id)
+        )
+        if attached is None:
+            session.add(DeviceTag(device_id=hostname, tag_id=tag.id))
+        await ctx.commit(session)
+
+
+async def untag_device(ctx: RequestContext, hostname: str, name: str) -> None:
+    """Detach a tag from a device (the tag itself stays): needs the device change right."""
+    await changeable_device(ctx, hostname)
+    async with ctx.db() as session:
+        tag_id = await session.scalar(select(Tag.id).where(Tag.name == name))
+        if tag_id is None:
+            raise NotFound(f"Tag '{name}' was not found.")
+        await session.execute(
+            delete(DeviceTag).where(DeviceTag.device_id == hostname, DeviceTag.tag_id == tag_id)
+        )
+        await ctx.commit(session)
