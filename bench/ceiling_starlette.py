@@ -1,9 +1,10 @@
 """Ceiling: a plain Starlette endpoint that answers every POST with the same bytes.
 
-No GraphQL and no database: the body (gql-server's own answer to the benchmark query)
-is read once at start-up. It measures what uvicorn and Starlette cost on this machine.
+No GraphQL, no XML-RPC and no database: the body (gql-server's own answer to the
+benchmark request) is read once at start-up. It measures what uvicorn and Starlette cost
+on this machine.
 
-    python bench/ceiling_starlette.py --body RESPONSE.json --port 8002
+    python bench/ceiling_starlette.py --body RESPONSE.json --port 8002 [--path /RPC2]
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 
-def create_app(body: bytes) -> Starlette:
-    """An app answering POST /graphql with ``body`` as JSON."""
+def create_app(
+    body: bytes, path: str = "/graphql", media_type: str = "application/json"
+) -> Starlette:
+    """An app answering POST ``path`` with ``body``."""
 
-    async def graphql(request: Request) -> Response:
+    async def answer(request: Request) -> Response:
         await request.body()
-        return Response(body, media_type="application/json")
+        return Response(body, media_type=media_type)
 
-    return Starlette(routes=[Route("/graphql", graphql, methods=["POST"])])
+    return Starlette(routes=[Route(path, answer, methods=["POST"])])
 
 
 def main() -> None:
@@ -33,8 +36,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="A plain Starlette ceiling.")
     parser.add_argument("--body", required=True, type=Path, help="the JSON response to send")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--path", default="/graphql", help="where to answer")
+    parser.add_argument("--media-type", default="application/json")
     args = parser.parse_args()
-    app = create_app(args.body.read_bytes())
+    app = create_app(args.body.read_bytes(), args.path, args.media_type)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -72,11 +72,16 @@ class Server:
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    """One thing to load: a server and the request body to POST to it."""
+    """One thing to load: a server, the request body to POST to it, and where."""
 
     label: str
     server: Server
     request_file: Path
+    path: str = "/graphql"
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.server.port}{self.path}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -368,7 +373,7 @@ def wrk_argv(wrk: Path, target: Target, threads: int, connections: int, seconds:
     """The wrk command line that POSTs the target's request body."""
     return [
         str(wrk), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-        "-s", str(POST_LUA), target.server.graphql_url, "--", str(target.request_file),
+        "-s", str(POST_LUA), target.url, "--", str(target.request_file),
     ]  # fmt: skip
 
 

@@ -1,7 +1,13 @@
-"""The ``/RPC2`` endpoint: authentication as LAVA does it, then one method call."""
+"""The ``/RPC2`` endpoint: authentication as LAVA does it, then one method call.
+
+Answers of read-only methods are kept like GraphQL's (see
+:mod:`gql_server.schema.result_cache`): per caller and request body, until the lab
+changes through this process or ``result_cache_seconds`` pass.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -16,6 +22,7 @@ from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import ANONYMOUS, RequestContext
 from gql_server.resolvers.errors import Unauthenticated
 from gql_server.resolvers.users import authenticate
+from gql_server.schema.result_cache import ResultCache
 from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, Method
 from xmlrpc_compat.wire import (
     CONTENT_TYPE,
@@ -84,6 +91,9 @@ class XmlRpcDoor:
         self.sessions = sessions
         self.changes = changes
         self.catalogue = catalogue
+        self.cache = ResultCache(
+            changes, settings.result_cache_seconds, settings.result_cache_entries
+        )
 
     async def __call__(self, request: Request) -> Response:
         if request.method != "POST":
@@ -127,18 +137,39 @@ class XmlRpcDoor:
             name, params = decode_call(body)
         except UndecodableRequest:
             return encode_fault(-32603, "Unable to decode request")
+        method = self.catalogue.get(name)
+        if method is None or not method.read_only or not self.cache.enabled:
+            return (await self._run(call, name, params))[0]
+        key = ("xmlrpc", call.ctx.viewer.user_id, body)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        running = self.cache.join(key)
+        if running is not None:
+            cached = await asyncio.shield(running)
+            return cached if cached is not None else (await self._run(call, name, params))[0]
+        version = self.changes.version
+        answer, succeeded = b"", False
+        try:
+            answer, succeeded = await self._run(call, name, params)
+        finally:
+            self.cache.finish(key, answer if succeeded else None, version)
+        return answer
+
+    async def _run(self, call: Call, name: str, params: tuple) -> tuple[bytes, bool]:
+        """The encoded answer of one call, and whether it is a result (not a fault)."""
         try:
             result = await call.invoke(name, params)
         except Fault as fault:
-            return encode_fault(fault.code, fault.text)
+            return encode_fault(fault.code, fault.text), False
         except Exception:
             logger.exception("XML-RPC method %s failed", name[:100])
-            return encode_fault(-32603, INTERNAL_ERROR)
+            return encode_fault(-32603, INTERNAL_ERROR), False
         try:
-            return encode_result(result)
+            return encode_result(result), True
         except (TypeError, OverflowError) as exc:
             logger.error("cannot marshal the result of %s: %s", name[:100], exc)
-            return encode_fault(-32603, f"{INTERNAL_ERROR}: {exc}")
+            return encode_fault(-32603, f"{INTERNAL_ERROR}: {exc}"), False
 
 
 def _xml(body: bytes) -> Response:

@@ -62,6 +62,12 @@ class Call:
 Implementation = Callable[..., Awaitable[Any]]
 
 
+def read_only(function: Implementation) -> Implementation:
+    """Mark a method that changes nothing: its answers may be reused (see the door)."""
+    function.read_only = True  # type: ignore[attr-defined]
+    return function
+
+
 @dataclasses.dataclass(frozen=True)
 class Method:
     """A method of the catalogue: its full name, LAVA's class name for its namespace
@@ -70,6 +76,11 @@ class Method:
     name: str
     api_class: str
     function: Implementation
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the method only reads, so that its answer may be reused."""
+        return getattr(self.function, "read_only", False)
 
     @property
     def help(self) -> str:

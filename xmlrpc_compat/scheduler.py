@@ -14,12 +14,13 @@ from gql_server.resolvers import inventory, results, submissions, users
 from gql_server.resolvers import jobs as job_resolvers
 from gql_server.resolvers.jobs import display_id, job_by_reference
 from xmlrpc_compat import scheduler_jobs
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "scheduler"
 API_CLASS = "SchedulerAPI"
 
 
+@read_only
 async def get_publisher_event_socket(call: Call) -> str:
     """Name
     ----
@@ -61,6 +62,7 @@ async def cancel_job(call: Call, job_id: Any) -> bool:
     return await scheduler_jobs.cancel(call, job_id)
 
 
+@read_only
 async def job_details(call: Call, job_id: Any) -> dict[str, Any]:
     """Name
     ----
@@ -109,6 +111,7 @@ async def job_details(call: Call, job_id: Any) -> dict[str, Any]:
     }
 
 
+@read_only
 async def job_health(call: Call, job_id: Any) -> dict[str, Any]:
     """Name
     ----
@@ -120,6 +123,7 @@ async def job_health(call: Call, job_id: Any) -> dict[str, Any]:
     return _with_sub_id(job, {"job_id": job.id, "job_health": JobHealth(job.health).display})
 
 
+@read_only
 async def job_state(call: Call, job_id: Any) -> dict[str, Any]:
     """Name
     ----
@@ -135,6 +139,7 @@ def _with_sub_id(job: TestJob, answer: dict[str, Any]) -> dict[str, Any]:
     return answer | {"sub_id": job.sub_id} if job.sub_id else answer
 
 
+@read_only
 async def all_jobs(call: Call) -> list[list[Any]]:
     """Name
     ----
@@ -199,6 +204,7 @@ def _type_fields(device_type: DeviceType | None) -> dict[str, Any] | None:
     }
 
 
+@read_only
 async def pending_jobs_by_device_type(call: Call, all: Any = False) -> dict[str, int]:
     """Name
     ----
@@ -211,6 +217,7 @@ async def pending_jobs_by_device_type(call: Call, all: Any = False) -> dict[str,
     return await job_resolvers.queued_jobs_by_type(call.ctx, bool(all))
 
 
+@read_only
 async def get_recent_jobs_for_device_type(
     call: Call, device_type: Any, count: Any = 1, restrict_to_user: Any = False
 ) -> list[dict[str, Any]]:
@@ -252,6 +259,7 @@ def _count(count: Any) -> int:
     return count
 
 
+@read_only
 async def validate_yaml(call: Call, yaml_string: Any) -> None:
     """Name
     ----
@@ -270,6 +278,7 @@ async def validate_yaml(call: Call, yaml_string: Any) -> None:
     raise Fault(400, f"Invalid YAML submission: {problem.reason}")
 
 
+@read_only
 async def job_output(call: Call, job_id: Any, offset: Any = 0) -> xmlrpc.client.Binary:
     """Name
     ----

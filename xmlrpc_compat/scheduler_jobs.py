@@ -13,7 +13,7 @@ from gql_server.resolvers import jobs as job_resolvers
 from gql_server.resolvers import results, submissions, users
 from gql_server.resolvers.errors import PermissionDenied
 from gql_server.resolvers.jobs import JobFilter, display_id, job_by_reference
-from xmlrpc_compat.methods import Call, Fault
+from xmlrpc_compat.methods import Call, Fault, read_only
 from xmlrpc_compat.wire import lava_time_text
 
 NAMESPACE = "scheduler.jobs"
@@ -80,6 +80,7 @@ async def cancel(call: Call, job_id: Any) -> bool:
     return True
 
 
+@read_only
 async def show(call: Call, job_id: Any) -> dict[str, Any]:
     """Name
     ----
@@ -120,6 +121,7 @@ def _visibility(job: TestJob, groups: list[str]) -> str:
     return f"Group ({', '.join(groups)})" if groups else "Personal"
 
 
+@read_only
 async def definition(call: Call, job_id: Any) -> str:
     """Name
     ----
@@ -132,6 +134,7 @@ async def definition(call: Call, job_id: Any) -> str:
     return job.multinode_definition or job.original_definition or job.definition
 
 
+@read_only
 async def list_jobs(
     call: Call,
     state: Any = None,
@@ -213,6 +216,7 @@ def _since(minutes: Any) -> dt.datetime | None:
     return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
 
 
+@read_only
 async def logs(call: Call, job_id: Any, start: Any = 0, end: Any = None) -> list[Any]:
     """Name
     ----
@@ -233,6 +237,7 @@ async def logs(call: Call, job_id: Any, start: Any = 0, end: Any = None) -> list
     return [finished, xmlrpc.client.Binary("".join(lines).encode())]
 
 
+@read_only
 async def queue(
     call: Call, device_types: Any = None, start: Any = 0, limit: Any = 25
 ) -> list[dict[str, Any]]:
@@ -263,6 +268,7 @@ async def queue(
     ]
 
 
+@read_only
 async def validate(call: Call, definition: Any, strict: Any = False) -> dict[str, str]:
     """Name
     ----
@@ -292,6 +298,7 @@ def _path_text(path: tuple) -> str:
     return str(parts)
 
 
+@read_only
 async def configuration(call: Call, job_id: Any) -> list[Any]:
     """Name
     ----

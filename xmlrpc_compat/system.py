@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import user_access
-from xmlrpc_compat.methods import Call, Fault
+from xmlrpc_compat.methods import Call, Fault, read_only
 
 NAMESPACE = "system"
 API_CLASS = "LavaSystemAPI"
@@ -18,6 +18,7 @@ SIGNATURES = {"system.methodHelp": ["str", "str"], "system.multicall": ["array",
 MULTICALL_KEYS = {"methodName", "params"}
 
 
+@read_only
 async def list_methods(call: Call) -> list[str]:
     """Name
     ----
@@ -28,6 +29,7 @@ async def list_methods(call: Call) -> list[str]:
     return sorted(call.catalogue)
 
 
+@read_only
 async def method_help(call: Call, method_name: Any) -> str:
     """Name
     ----
@@ -40,6 +42,7 @@ async def method_help(call: Call, method_name: Any) -> str:
     return method.help if method is not None else ""
 
 
+@read_only
 async def method_signature(call: Call, method_name: Any) -> list[str] | str:
     """Name
     ----
@@ -95,6 +98,7 @@ def _subcall(subcall: Any) -> tuple[str, tuple[Any, ...]]:
     return subcall["methodName"], tuple(subcall["params"])
 
 
+@read_only
 async def get_capabilities(_call: Call) -> dict[str, Any]:
     """Name
     ----
@@ -120,6 +124,7 @@ async def get_capabilities(_call: Call) -> dict[str, Any]:
     }
 
 
+@read_only
 async def whoami(call: Call) -> str | None:
     """Name
     ----
@@ -130,6 +135,7 @@ async def whoami(call: Call) -> str | None:
     return call.ctx.viewer.username if call.ctx.viewer.is_authenticated else None
 
 
+@read_only
 async def version(_call: Call) -> str:
     """Name
     ----
@@ -141,6 +147,7 @@ async def version(_call: Call) -> str:
     return LAVA_API_LEVEL
 
 
+@read_only
 async def api_version(_call: Call) -> int:
     """Name
     ----
@@ -151,6 +158,7 @@ async def api_version(_call: Call) -> int:
     return API_VERSION
 
 
+@read_only
 async def master_config(call: Call) -> dict[str, Any]:
     """Name
     ----
@@ -167,6 +175,7 @@ async def master_config(call: Call) -> dict[str, Any]:
     }
 
 
+@read_only
 async def user_can_view_bundles(_call: Call, bundle_list: Any, username: Any = None) -> bool:
     """Name
     ----
@@ -177,6 +186,7 @@ async def user_can_view_bundles(_call: Call, bundle_list: Any, username: Any = N
     return False
 
 
+@read_only
 async def user_can_view_jobs(call: Call, job_list: Any, username: Any = None) -> dict[str, bool]:
     """Name
     ----
@@ -204,6 +214,7 @@ def _name(username: Any) -> str | None:
     return None if username is None else str(username)
 
 
+@read_only
 async def user_can_view_devices(
     call: Call, device_list: Any, username: Any = None
 ) -> dict[str, list[dict[str, Any]]]:
@@ -230,6 +241,7 @@ def _device_view(visible: bool) -> dict[str, bool]:
     return {"is_pipeline": True, "visible": True, "exclusive": True}
 
 
+@read_only
 async def user_can_submit_to_types(
     call: Call, type_list: Any, username: Any = None
 ) -> dict[str, bool]:

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("updated", gql_server.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gql_server_stored_file")),
-        sa.UniqueConstraint("kind", "name", name=op.f("uq_gql_server_stored_file_kind")),
+        sa.UniqueConstraint("kind", "name", name=op.f("uq_gql_server_stored_file_kind_name")),
     )
 
 
