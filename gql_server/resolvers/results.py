@@ -26,7 +26,11 @@ from sqlalchemy import (
 )
 
 from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite, User
+from gql_server.exports.junit import Junit, JunitTotals
+from gql_server.exports.logs import log_lines
+from gql_server.exports.render import render_batches
 from gql_server.exports.rows import CaseRow, SuiteRow
+from gql_server.exports.tap13 import Tap13
 from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput, NotFound, Unauthenticated
@@ -363,6 +367,61 @@ async def count_suite_cases(ctx: RequestContext, suite_id: int) -> int:
     )
     async with ctx.db() as session:
         return int((await session.execute(statement)).scalar_one())
+
+
+async def count_job_cases(ctx: RequestContext, job_id: int) -> int:
+    """How many test cases a visible job holds."""
+    statement = (
+        select(func.count())
+        .select_from(TestCase)
+        .join(TestSuite, TestSuite.id == TestCase.suite_id)
+        .join(TestJob, TestJob.id == TestSuite.job_id)
+        .where(TestSuite.job_id == job_id, await job_visible(ctx))
+    )
+    async with ctx.db() as session:
+        return int((await session.execute(statement)).scalar_one())
+
+
+async def failure_log_lines(ctx: RequestContext, job_id: int) -> list[str]:
+    """The lines of a visible job's log when a failed case points into it (TAP and JUnit
+    quote them); none otherwise, without reading the log."""
+    failed_with_range = (
+        select(TestCase.id)
+        .join(TestSuite, TestSuite.id == TestCase.suite_id)
+        .where(
+            TestSuite.job_id == job_id,
+            TestCase.result == int(TestResult.FAIL),
+            TestCase.start_log_line.is_not(None),
+            TestCase.end_log_line.is_not(None),
+        )
+        .exists()
+    )
+    async with ctx.db() as session:
+        needed = bool(await session.scalar(select(failed_with_range)))
+    return log_lines(await get_job_log(ctx, job_id)) if needed else []
+
+
+async def job_tap13(ctx: RequestContext, job_id: int) -> AsyncIterator[str]:
+    """The TAP 13 export of a visible job, in chunks, reading its cases in batches."""
+    total = await count_job_cases(ctx, job_id)
+    layout = Tap13(total, await failure_log_lines(ctx, job_id))
+    async for chunk in render_batches(layout, job_case_batches(ctx, job_id)):
+        yield chunk
+
+
+async def job_junit(
+    ctx: RequestContext, job: TestJob, classname_prefix: str = ""
+) -> AsyncIterator[str]:
+    """The JUnit XML export of a visible job, in chunks. The cases are read twice in
+    batches: once to add up each suite, once to write them."""
+    suites = [suite async for batch in suite_row_batches(ctx, job.id) for suite in batch]
+    totals = JunitTotals(suites)
+    async for batch in job_case_batches(ctx, job.id):
+        totals.add(batch)
+    log = await failure_log_lines(ctx, job.id)
+    layout = Junit(totals, job.end_time, log, classname_prefix)
+    async for chunk in render_batches(layout, job_case_batches(ctx, job.id)):
+        yield chunk
 
 
 async def _keyset_batches(

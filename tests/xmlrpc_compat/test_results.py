@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import xml.dom.minidom
 import xmlrpc.client
 from decimal import Decimal
 
@@ -12,8 +14,12 @@ import sqlalchemy
 import yaml
 from sqlalchemy.orm import Session
 
-from gql_server.db.models import TestCase, TestJob, TestSuite, User
+from gql_server.db.engine import create_engine, session_factory
+from gql_server.db.models import JobLog, TestCase, TestJob, TestSuite, User
 from gql_server.lab.enums import JobHealth, JobState, TestResult
+from gql_server.resolvers.context import ANONYMOUS, RequestContext, Viewer
+from gql_server.resolvers.jobs import get_job
+from gql_server.resolvers.results import Window, job_case_batches, job_junit, job_tap13
 from tests.support.server import xmlrpc_proxy
 
 LOGIN_REQUIRED = (401, "Authentication with user and token required for this API.")
@@ -90,6 +96,7 @@ def results_job(lab) -> ResultsJob:
         job = _job(session, owner.id, True, "xr-results-public")
         job.sub_id, job.target_group = f"{job.id}.0", f"xr-results-{job.id}"
         cases = _add_results(session, job)
+        session.add(JobLog(job_id=job.id, content="".join(f"- line {n}\n" for n in range(8))))
         private = _job(session, owner.id, False, "xr-results-private")
         _add_results(session, private)
         session.commit()
@@ -325,3 +332,77 @@ def test_saved_queries(lab, owner):
     assert admin.results.refresh_all_queries() is None
     anonymous = xmlrpc_proxy(lab.server.base_url)
     assert fault(lambda: anonymous.results.run_query("nightly")) == LOGIN_REQUIRED
+
+
+def read_as(lab, viewer: Viewer, stream) -> list:
+    """Everything ``stream(ctx)`` (an async iterator) yields, for ``viewer``."""
+
+    async def run() -> list:
+        engine = create_engine(lab.database_url)
+        ctx = RequestContext(session_factory(engine), viewer)
+        try:
+            return [item async for item in stream(ctx)]
+        finally:
+            await ctx.close()
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_exporter_reads_in_keyset_batches(lab, results_job):
+    admin = Viewer(user_id=-1, username="xr-results-admin", is_superuser=True)
+
+    def read(**options):
+        return read_as(lab, admin, lambda ctx: job_case_batches(ctx, results_job.id, **options))
+
+    whole = [row for batch in read() for row in batch]
+    small = read(batch_size=3)
+    assert [len(batch) for batch in small] == [3, 3, 2]
+    assert [row for batch in small for row in batch] == whole
+    assert [row.name for row in whole[:3]] == ["validate", "job", "case-a"]  # suite by suite
+    by_id = [row for batch in read(by_suite=False, batch_size=2) for row in batch]
+    assert [row.id for row in by_id] == sorted(row.id for row in whole)
+    window = [row for batch in read(window=Window(2, 4), batch_size=3) for row in batch]
+    assert window == whole[2:6]
+
+
+def test_exporter_reads_nothing_of_an_invisible_job(lab, results_job):
+    batches = read_as(lab, ANONYMOUS, lambda ctx: job_case_batches(ctx, results_job.private_id))
+    assert batches == []
+
+
+def test_tap13_and_junit_of_a_job(lab, results_job):
+    owner = Viewer(user_id=_user_id(lab, "vis-owner"), username="vis-owner")
+    tap = "".join(read_as(lab, owner, lambda ctx: job_tap13(ctx, results_job.id)))
+    assert tap.splitlines()[:4] == [
+        "TAP version 13",
+        "1..8",
+        "# TAP results for lava",
+        "ok 1 validate",
+    ]
+    assert "not ok 4 case-b\n ---\n - line 3\n - line 4\n ...\nok 5 case-c # SKIP" in tap
+
+    async def junit(ctx):
+        job = await get_job(ctx, results_job.id)
+        async for chunk in job_junit(ctx, job, "xr"):
+            yield chunk
+
+    text = "".join(read_as(lab, owner, junit))
+    document = xml.dom.minidom.parseString(text)
+    suites = document.getElementsByTagName("testsuite")
+    assert [s.getAttribute("name") for s in suites] == ["lava", "0_smoke", "3_perf"]
+    assert [s.getAttribute("tests") for s in suites] == ["2", "5", "1"]
+    assert suites[0].getAttribute("time") == "20.28"
+    failure = document.getElementsByTagName("failure")[0]
+    assert failure.firstChild.data == "- line 3\n- line 4\n"
+    assert {c.getAttribute("classname") for c in document.getElementsByTagName("testcase")} == {
+        "xr_lava", "xr_0_smoke", "xr_3_perf"
+    }  # fmt: skip
+
+
+def _user_id(lab, username: str) -> int:
+    engine = sqlalchemy.create_engine(lab.sync_url)
+    with Session(engine) as session:
+        found = session.scalars(sqlalchemy.select(User.id).where(User.username == username)).one()
+    engine.dispose()
+    return found
