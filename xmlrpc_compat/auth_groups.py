@@ -6,7 +6,7 @@ from typing import Any
 
 from gql_server.resolvers import users
 from xmlrpc_compat.auth_users import lookup_name
-from xmlrpc_compat.methods import Call
+from xmlrpc_compat.methods import Call, read_only
 
 NAMESPACE = "auth.groups"
 API_CLASS = "GroupsAPI"
@@ -36,6 +36,7 @@ async def delete(call: Call, name: Any) -> None:
     await users.delete_group(call.ctx, lookup_name(name))
 
 
+@read_only
 async def list_groups(call: Call) -> list[str]:
     """Name
     ----
@@ -47,6 +48,7 @@ async def list_groups(call: Call) -> list[str]:
     return [group.name for group in await users.list_groups(call.ctx)]
 
 
+@read_only
 async def show(call: Call, name: Any) -> dict[str, Any]:
     """Name
     ----

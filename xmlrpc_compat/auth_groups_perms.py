@@ -7,7 +7,7 @@ from typing import Any
 from gql_server.resolvers import users
 from xmlrpc_compat.auth_users import lookup_name
 from xmlrpc_compat.auth_users_perms import permission_items
-from xmlrpc_compat.methods import Call
+from xmlrpc_compat.methods import Call, read_only
 
 NAMESPACE = "auth.groups.perms"
 API_CLASS = "GroupsPermissionsAPI"
@@ -43,6 +43,7 @@ async def delete(call: Call, name: Any, app: Any, model: Any, codename: Any) -> 
     )
 
 
+@read_only
 async def list_perms(call: Call, name: Any) -> list[dict[str, str]]:
     """Name
     ----

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import users
-from xmlrpc_compat.methods import Call
+from xmlrpc_compat.methods import Call, read_only
 
 NAMESPACE = "auth.users"
 API_CLASS = "UsersAPI"
@@ -64,6 +64,7 @@ async def delete(call: Call, username: Any) -> None:
     await users.delete_user(call.ctx, lookup_name(username))
 
 
+@read_only
 async def list_users(call: Call) -> list[dict[str, Any]]:
     """Name
     ----
@@ -86,6 +87,7 @@ async def list_users(call: Call) -> list[dict[str, Any]]:
     ]
 
 
+@read_only
 async def show(call: Call, username: Any) -> dict[str, Any]:
     """Name
     ----

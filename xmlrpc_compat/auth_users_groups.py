@@ -6,7 +6,7 @@ from typing import Any
 
 from gql_server.resolvers import users
 from xmlrpc_compat.auth_users import lookup_name
-from xmlrpc_compat.methods import Call
+from xmlrpc_compat.methods import Call, read_only
 
 NAMESPACE = "auth.users.groups"
 API_CLASS = "UsersGroupsAPI"
@@ -36,6 +36,7 @@ async def delete(call: Call, username: Any, group: Any) -> None:
     await users.remove_user_from_group(call.ctx, lookup_name(username), lookup_name(group))
 
 
+@read_only
 async def list_groups(call: Call, username: Any) -> list[str]:
     """Name
     ----

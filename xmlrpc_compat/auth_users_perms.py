@@ -6,7 +6,7 @@ from typing import Any
 
 from gql_server.resolvers import users
 from xmlrpc_compat.auth_users import lookup_name
-from xmlrpc_compat.methods import Call
+from xmlrpc_compat.methods import Call, read_only
 
 NAMESPACE = "auth.users.perms"
 API_CLASS = "UsersPermissionsAPI"
@@ -49,6 +49,7 @@ async def delete(call: Call, username: Any, app: Any, model: Any, codename: Any)
     )
 
 
+@read_only
 async def list_perms(call: Call, username: Any) -> list[dict[str, str]]:
     """Name
     ----

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import inventory
-from xmlrpc_compat.methods import Call, Fault
+from xmlrpc_compat.methods import Call, Fault, read_only
 
 NAMESPACE = "scheduler.aliases"
 API_CLASS = "SchedulerAliasesAPI"
@@ -46,6 +46,7 @@ async def delete(call: Call, name: Any) -> None:
     await inventory.delete_alias(call.ctx, _alias(name))
 
 
+@read_only
 async def list_aliases(call: Call) -> list[str]:
     """Name
     ----
@@ -56,6 +57,7 @@ async def list_aliases(call: Call) -> list[str]:
     return await inventory.alias_names(call.ctx)
 
 
+@read_only
 async def show(call: Call, name: Any) -> dict[str, str]:
     """Name
     ----

@@ -10,7 +10,7 @@ from gql_server.lab.enums import DeviceHealth, DeviceState, HealthDenominator
 from gql_server.resolvers import inventory
 from gql_server.resolvers.inventory import DeviceTypeSettings, UnknownPermission
 from gql_server.resolvers.stored_files import FileKind
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "scheduler.device_types"
 API_CLASS = "SchedulerDeviceTypesAPI"
@@ -105,6 +105,7 @@ async def update(
     await inventory.update_device_type(call.ctx, type_name(name), settings)
 
 
+@read_only
 async def list_device_types(call: Call, show_all: Any = False) -> list[dict[str, Any]]:
     """Name
     ----
@@ -126,6 +127,7 @@ async def list_device_types(call: Call, show_all: Any = False) -> list[dict[str,
     ]
 
 
+@read_only
 async def show(call: Call, name: Any) -> dict[str, Any]:
     """Name
     ----
@@ -151,6 +153,7 @@ async def show(call: Call, name: Any) -> dict[str, Any]:
     }
 
 
+@read_only
 async def devices(call: Call, name: Any, health: Any = None) -> list[dict[str, Any]]:
     """Name
     ----
@@ -196,6 +199,7 @@ async def _write(call: Call, kind: FileKind, name: Any, config: Any) -> None:
     await inventory.write_device_type_file(call.ctx, kind, type_name(name), config)
 
 
+@read_only
 async def get_template(call: Call, name: Any) -> xmlrpc.client.Binary:
     """Name
     ----
@@ -218,6 +222,7 @@ async def set_template(call: Call, name: Any, config: Any) -> None:
     await _write(call, FileKind.DEVICE_TYPE_TEMPLATE, name, config)
 
 
+@read_only
 async def get_health_check(call: Call, name: Any) -> xmlrpc.client.Binary:
     """Name
     ----
@@ -281,6 +286,7 @@ async def perms_delete(call: Call, name: Any, group: Any, permission: Any) -> No
     )
 
 
+@read_only
 async def perms_list(call: Call, name: Any) -> list[dict[str, str]]:
     """Name
     ----

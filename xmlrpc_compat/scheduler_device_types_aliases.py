@@ -6,7 +6,7 @@ from typing import Any
 
 from gql_server.resolvers import inventory
 from gql_server.resolvers.inventory import AliasOfAnotherType
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 from xmlrpc_compat.scheduler_device_types import type_name
 
 NAMESPACE = "scheduler.device_types.aliases"
@@ -35,6 +35,7 @@ async def add(call: Call, name: Any, alias: Any) -> None:
     await inventory.attach_alias(call.ctx, type_name(name), alias)
 
 
+@read_only
 async def list_aliases(call: Call, name: Any) -> list[str]:
     """Name
     ----

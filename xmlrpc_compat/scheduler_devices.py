@@ -10,7 +10,7 @@ import yaml
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers import devices
 from gql_server.resolvers.devices import DeviceChanges, UnknownPermission
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "scheduler.devices"
 API_CLASS = "SchedulerDevicesAPI"
@@ -59,6 +59,7 @@ async def add(
     )
 
 
+@read_only
 async def list_devices(call: Call, show_all: Any = False, offline_info: Any = False) -> list[Any]:
     """Name
     ----
@@ -83,6 +84,7 @@ async def list_devices(call: Call, show_all: Any = False, offline_info: Any = Fa
     ]
 
 
+@read_only
 async def show(call: Call, hostname: Any) -> dict[str, Any]:
     """Name
     ----
@@ -175,6 +177,7 @@ def _job_context(context: Any) -> dict[str, Any]:
     return variables
 
 
+@read_only
 async def get_dictionary(
     call: Call, hostname: Any, render: Any = False, context: Any = None
 ) -> xmlrpc.client.Binary:
@@ -246,6 +249,7 @@ async def perms_delete(call: Call, hostname: Any, group: Any, permission: Any) -
     )
 
 
+@read_only
 async def perms_list(call: Call, hostname: Any) -> list[dict[str, str]]:
     """Name
     ----

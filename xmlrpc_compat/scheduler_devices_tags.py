@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import devices
-from xmlrpc_compat.methods import Call
+from xmlrpc_compat.methods import Call, read_only
 from xmlrpc_compat.scheduler_devices import as_name
 
 NAMESPACE = "scheduler.devices.tags"
@@ -23,6 +23,7 @@ async def add(call: Call, hostname: Any, name: Any) -> None:
     await devices.tag_device(call.ctx, as_name(hostname), as_name(name))
 
 
+@read_only
 async def list_tags(call: Call, hostname: Any) -> list[str]:
     """Name
     ----

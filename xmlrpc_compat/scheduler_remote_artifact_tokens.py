@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import artifact_tokens
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "scheduler.remote_artifact_tokens"
 API_CLASS = "SchedulerRemoteArtifactTokensAPI"
@@ -18,6 +18,7 @@ def _not_found(name: Any) -> Fault:
     return Fault(404, f"Token {name!r} was not found.")
 
 
+@read_only
 async def list_tokens(call: Call) -> list[dict[str, str]]:
     """Name
     ----
@@ -31,6 +32,7 @@ async def list_tokens(call: Call) -> list[dict[str, str]]:
     return [{"name": token.name, "token": token.token} for token in tokens]
 
 
+@read_only
 async def show(call: Call, name: Any) -> str:
     """Name
     ----

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import inventory
-from xmlrpc_compat.methods import Call, Fault
+from xmlrpc_compat.methods import Call, Fault, read_only
 
 NAMESPACE = "scheduler.tags"
 API_CLASS = "SchedulerTagsAPI"
@@ -43,6 +43,7 @@ async def delete(call: Call, name: Any) -> None:
     await inventory.delete_tag(call.ctx, _tag(name))
 
 
+@read_only
 async def list_tags(call: Call) -> list[dict[str, str | None]]:
     """Name
     ----
@@ -54,6 +55,7 @@ async def list_tags(call: Call) -> list[dict[str, str | None]]:
     return [{"name": tag.name, "description": tag.description} for tag in tags]
 
 
+@read_only
 async def show(call: Call, name: Any) -> dict[str, Any]:
     """Name
     ----

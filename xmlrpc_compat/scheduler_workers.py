@@ -8,7 +8,7 @@ from typing import Any
 from gql_server.lab.enums import WorkerHealth, WorkerState
 from gql_server.resolvers import workers
 from gql_server.resolvers.stored_files import FileKind
-from xmlrpc_compat.methods import Call, Fault
+from xmlrpc_compat.methods import Call, Fault, read_only
 
 NAMESPACE = "scheduler.workers"
 API_CLASS = "SchedulerWorkersAPI"
@@ -45,6 +45,7 @@ async def add(call: Call, hostname: Any, description: Any = None, disabled: Any 
     await workers.add_worker(call.ctx, hostname, text, retired=bool(disabled))
 
 
+@read_only
 async def list_workers(call: Call, show_all: Any = False) -> list[str]:
     """Name
     ----
@@ -56,6 +57,7 @@ async def list_workers(call: Call, show_all: Any = False) -> list[str]:
     return await workers.worker_hostnames(call.ctx, include_retired=bool(show_all))
 
 
+@read_only
 async def show(call: Call, hostname: Any) -> dict[str, Any]:
     """Name
     ----
@@ -139,6 +141,7 @@ def _file_name(hostname: Any) -> str:
     return hostname
 
 
+@read_only
 async def get_config(call: Call, hostname: Any) -> xmlrpc.client.Binary:
     """Name
     ----
@@ -160,6 +163,7 @@ async def set_config(call: Call, hostname: Any, config: Any) -> bool:
     return await _set_file(call, FileKind.WORKER_CONFIG, hostname, config)
 
 
+@read_only
 async def get_env(call: Call, hostname: Any) -> xmlrpc.client.Binary:
     """Name
     ----
@@ -181,6 +185,7 @@ async def set_env(call: Call, hostname: Any, env: Any) -> bool:
     return await _set_file(call, FileKind.WORKER_ENV, hostname, env)
 
 
+@read_only
 async def get_env_dut(call: Call, hostname: Any) -> xmlrpc.client.Binary:
     """Name
     ----
