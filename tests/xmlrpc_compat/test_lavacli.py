@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -42,6 +43,28 @@ COMMANDS = [
     ("jobs cancel {resubmitted_job}", ""),
     ("jobs show {finished_job}", "Health      : Complete"),
     ("jobs logs {finished_job} --no-follow", "start: validate"),
+    ("devices list", "* {device} ({device_type}): "),
+    ("devices show {device}", "device-type : {device_type}"),
+    ("devices update {device} --description lavacli-e2e", ""),
+    ("devices show {device}", "description : lavacli-e2e"),
+    ("devices update {device} --description {device_description}", ""),
+    ("devices tags add {device} lavacli-e2e", ""),
+    ("devices tags list {device}", "* lavacli-e2e"),
+    ("devices tags delete {device} lavacli-e2e", ""),
+    ("device-types list", "* {device_type} ("),
+    ("device-types show {device_type}", "name            : {device_type}"),
+    ("device-types aliases list {device_type}", "Aliases:"),
+    ("workers list", "* {worker}"),
+    ("workers show {worker}", "hostname    : {worker}"),
+    ("workers update {worker} --description lavacli-e2e", ""),
+    ("workers show {worker}", "description : lavacli-e2e"),
+    ("workers update {worker} --description {worker_description}", ""),
+    ("tags add lavacli-e2e-tag --description 'made by lavacli'", ""),
+    ("tags list", "* lavacli-e2e-tag (made by lavacli)"),
+    ("tags show lavacli-e2e-tag", "description: made by lavacli"),
+    ("tags delete lavacli-e2e-tag", ""),
+    ("aliases list", "* {alias}"),
+    ("aliases show {alias}", "device-type: {alias_type}"),
     ("events wait device {device} --health MAINTENANCE", "TRIGGER: set {device} MAINTENANCE"),
     ("events listen", "TRIGGER: set {device} GOOD | [{device}] <{device_type_of_device}>"),
 ]
@@ -55,7 +78,7 @@ class Lavacli:
 
     def run(self, line: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [str(LAVACLI), *line.split()],
+            [str(LAVACLI), *shlex.split(line)],
             capture_output=True,
             text=True,
             env=self.env,
@@ -64,7 +87,7 @@ class Lavacli:
 
     def start(self, line: str) -> subprocess.Popen:
         return subprocess.Popen(
-            [str(LAVACLI), *line.split()],
+            [str(LAVACLI), *shlex.split(line)],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -95,7 +118,17 @@ def _names(lab, tmp_path: Path) -> dict[str, str]:
     device = lab.client.execute(devices + " nodes { hostname } } }", {"t": device_type})["devices"][
         "nodes"
     ][0]["hostname"]
+    about = "query ($h: String!) { device(hostname: $h) { description worker {"
+    device_row = lab.client.execute(about + " hostname description } } }", {"h": device})["device"]
+    alias = lab.client.execute("{ aliases(first: 1) { nodes { name deviceType { name } } } }")[
+        "aliases"
+    ]["nodes"][0]
     return {
+        "device_description": shlex.quote(device_row["description"] or ""),
+        "worker": device_row["worker"]["hostname"],
+        "worker_description": shlex.quote(device_row["worker"]["description"] or ""),
+        "alias": alias["name"],
+        "alias_type": alias["deviceType"]["name"],
         "definition": str(definition),
         "device_type": device_type,
         "device_type_of_device": device_type,
