@@ -18,7 +18,7 @@ from gql_server.resolvers import results
 from gql_server.resolvers.errors import NotFound, PermissionDenied
 from gql_server.resolvers.jobs import job_by_reference
 from gql_server.resolvers.results import MalformedConditions, Window
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "results"
 API_CLASS = "ResultsAPI"
@@ -74,6 +74,7 @@ async def _text(layout: Layout[Any], batches: AsyncIterable[Sequence[Any]]) -> s
     return await collect(render_batches(layout, batches))
 
 
+@read_only
 async def get_testjob_results_yaml(call: Call, job_id: Any) -> str:
     """Name
     ----
@@ -87,6 +88,7 @@ async def get_testjob_results_yaml(call: Call, job_id: Any) -> str:
     return await _text(CasesYaml(), results.job_case_batches(call.ctx, job.id))
 
 
+@read_only
 async def get_testjob_results_csv(call: Call, job_id: Any) -> str:
     """Name
     ----
@@ -99,6 +101,7 @@ async def get_testjob_results_csv(call: Call, job_id: Any) -> str:
     return await _text(CasesCsv(), results.job_case_batches(call.ctx, job.id))
 
 
+@read_only
 async def get_testjob_suites_list_yaml(call: Call, job_id: Any) -> str:
     """Name
     ----
@@ -111,6 +114,7 @@ async def get_testjob_suites_list_yaml(call: Call, job_id: Any) -> str:
     return await _text(SuitesYaml(), results.suite_row_batches(call.ctx, job.id))
 
 
+@read_only
 async def get_testjob_suites_list_csv(call: Call, job_id: Any) -> str:
     """Name
     ----
@@ -133,6 +137,7 @@ async def _suite_cases(
     return await _text(layout, results.suite_case_batches(call.ctx, suite.id, window=window))
 
 
+@read_only
 async def get_testsuite_results_yaml(
     call: Call, job_id: Any, suite_name: Any, limit: Any = None, offset: Any = None
 ) -> str:
@@ -149,6 +154,7 @@ async def get_testsuite_results_yaml(
     return await _suite_cases(call, CasesYaml(), job_id, suite_name, limit, offset)
 
 
+@read_only
 async def get_testsuite_results_csv(
     call: Call, job_id: Any, suite_name: Any, limit: Any = None, offset: Any = None
 ) -> str:
@@ -163,6 +169,7 @@ async def get_testsuite_results_csv(
     return await _suite_cases(call, CasesCsv(), job_id, suite_name, limit, offset)
 
 
+@read_only
 async def get_testsuite_results_count(call: Call, job_id: Any, suite_name: Any) -> int:
     """Name
     ----
@@ -174,6 +181,7 @@ async def get_testsuite_results_count(call: Call, job_id: Any, suite_name: Any) 
     return await results.count_suite_cases(call.ctx, suite.id)
 
 
+@read_only
 async def get_testcase_results_yaml(
     call: Call, job_id: Any, suite_name: Any, case_name: Any
 ) -> str:
@@ -189,6 +197,7 @@ async def get_testcase_results_yaml(
     return await _text(CasesYaml(), results.suite_case_batches(call.ctx, suite.id, name))
 
 
+@read_only
 async def get_testcase_results_csv(call: Call, job_id: Any, suite_name: Any, case_name: Any) -> str:
     """Name
     ----
@@ -211,6 +220,7 @@ async def get_testcase_results_csv(call: Call, job_id: Any, suite_name: Any, cas
     return "".join(cases_csv(found))
 
 
+@read_only
 async def get_testjob_metadata(call: Call, job_id: Any) -> list[dict[str, str]]:
     """Name
     ----
@@ -298,6 +308,7 @@ def _limit(limit: Any) -> int:
     return limit
 
 
+@read_only
 async def make_custom_query(
     call: Call, entity: Any, conditions: Any, limit: Any = QUERY_LIMIT
 ) -> list[dict[str, Any]]:
@@ -330,6 +341,7 @@ def _owner(call: Call, username: Any) -> str:
     return str(username) if username else call.username
 
 
+@read_only
 async def run_query(
     call: Call, query_name: Any, limit: Any = QUERY_LIMIT, username: Any = None
 ) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from gql_server.exports.fast_yaml import load_flat_mapping
 from gql_server.exports.rows import CaseRow, SuiteRow
 from gql_server.lab.enums import TestResult
 
@@ -23,6 +24,9 @@ def parse_metadata(text: str | None) -> dict[Any, Any]:
     or the text is not a YAML mapping."""
     if not text:
         return {}
+    quick = load_flat_mapping(text)
+    if quick is not None:
+        return quick
     try:
         parsed = yaml.load(text, Loader=_Loader)  # _Loader is a safe loader
     except yaml.YAMLError:
