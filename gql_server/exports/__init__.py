@@ -8,5 +8,9 @@ them (:func:`gql_server.exports.render.collect`).
 
 * :mod:`~gql_server.exports.records`: the export record of a test case and of a suite;
 * :mod:`~gql_server.exports.csv_layouts`: CSV of cases and of suites;
-* :mod:`~gql_server.exports.yaml_layouts`: YAML of cases and of suites.
+* :mod:`~gql_server.exports.yaml_layouts`: YAML of cases and of suites;
+* :mod:`~gql_server.exports.tap13` and :mod:`~gql_server.exports.junit`: TAP 13 and JUnit
+  XML of a job, quoting failed cases' log lines (:mod:`~gql_server.exports.logs`);
+* :mod:`~gql_server.exports.fast_yaml`: PyYAML's output for the common simple shapes,
+  written and read directly.
 """

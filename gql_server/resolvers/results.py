@@ -20,7 +20,6 @@ from sqlalchemy import (
     false,
     func,
     not_,
-    or_,
     select,
     true,
 )
@@ -299,7 +298,7 @@ async def suite_row_batches(
         .join(TestJob, TestJob.id == TestSuite.job_id)
         .where(TestSuite.job_id == job_id, await job_visible(ctx))
     )
-    async for rows in _keyset_batches(ctx, statement, (TestSuite.id,), batch_size):
+    async for rows in _keyset_batches(ctx, statement, TestSuite.id, batch_size):
         yield [SuiteRow(*row) for row in rows]
 
 
@@ -333,11 +332,45 @@ async def job_case_batches(
 ) -> AsyncIterator[list[CaseRow]]:
     """The test cases of a visible job, batch by batch: suite after suite (LAVA 2023.01's
     exports), or with ``by_suite`` false in the order they were recorded (LAVA master's
-    REST exports); ``window`` keeps a slice of that order."""
+    REST exports); ``window`` keeps a slice of that order.
+
+    Every statement seeks the (suite, id) index and stops after one batch, so the cost of
+    a batch does not grow with the size of the job.
+    """
     statement = _case_rows_statement().where(TestSuite.job_id == job_id, await job_visible(ctx))
-    order = (TestCase.suite_id, TestCase.id) if by_suite else (TestCase.id,)
-    async for rows in _keyset_batches(ctx, statement, order, batch_size, window):
-        yield [CaseRow(*row) for row in rows]
+    if not by_suite:
+        last = await _last_case_id(ctx, job_id)
+        statement = statement.where(TestCase.id <= last)  # where the id scan may stop
+        async for rows in _keyset_batches(ctx, statement, TestCase.id, batch_size, window):
+            yield [CaseRow(*row) for row in rows]
+        return
+    window = window or Window()
+    offset, remaining = window.offset, window.limit
+    suites = [suite.id async for batch in suite_row_batches(ctx, job_id) for suite in batch]
+    for suite_id in suites:
+        if offset:
+            size = await count_suite_cases(ctx, suite_id)
+            if size <= offset:
+                offset -= size
+                continue
+        in_suite = statement.where(TestCase.suite_id == suite_id)
+        part = Window(offset, remaining)
+        async for rows in _keyset_batches(ctx, in_suite, TestCase.id, batch_size, part):
+            remaining = None if remaining is None else remaining - len(rows)
+            yield [CaseRow(*row) for row in rows]
+        offset = 0
+        if remaining == 0:
+            return
+
+
+async def _last_case_id(ctx: RequestContext, job_id: int) -> int:
+    statement = (
+        select(func.max(TestCase.id))
+        .join(TestSuite, TestSuite.id == TestCase.suite_id)
+        .where(TestSuite.job_id == job_id)
+    )
+    async with ctx.db() as session:
+        return (await session.scalar(statement)) or 0
 
 
 async def suite_case_batches(
@@ -352,7 +385,7 @@ async def suite_case_batches(
     statement = _case_rows_statement().where(TestCase.suite_id == suite_id, await job_visible(ctx))
     if name is not None:
         statement = statement.where(TestCase.name == name)
-    async for rows in _keyset_batches(ctx, statement, (TestCase.id,), batch_size, window):
+    async for rows in _keyset_batches(ctx, statement, TestCase.id, batch_size, window):
         yield [CaseRow(*row) for row in rows]
 
 
@@ -427,32 +460,30 @@ async def job_junit(
 async def _keyset_batches(
     ctx: RequestContext,
     statement: Select,
-    order: tuple[Any, ...],
+    key: Any,
     batch_size: int,
     window: Window | None = None,
 ) -> AsyncIterator[list[Row]]:
-    """Rows of ``statement`` in ``order`` (columns that are also selected, the last one
-    unique), one statement per batch, each resuming after the last row of the previous."""
+    """Rows of ``statement`` in the order of ``key`` (a unique column it selects), one
+    statement per batch, each resuming after the last row of the previous."""
     window = window or Window()
     remaining = window.limit
-    offset = window.offset
-    keys = [_selected_index(statement, column) for column in order]
-    last: list[Any] | None = None
+    position = _selected_index(statement, key)
+    last: Any = None
     while remaining is None or remaining > 0:
         size = batch_size if remaining is None else min(batch_size, remaining)
-        page = statement.order_by(*order).limit(size)
+        page = statement.order_by(key).limit(size)
         if last is None:
-            page = page.offset(offset) if offset else page
+            page = page.offset(window.offset) if window.offset else page
         else:
-            page = page.where(_after(order, last))
+            page = page.where(key > last)
         async with ctx.db() as session:
             rows = list((await session.execute(page)).all())
-        if not rows:
-            return
-        yield rows
+        if rows:
+            yield rows
         if len(rows) < size:
             return
-        last = [rows[-1][index] for index in keys]
+        last = rows[-1][position]
         remaining = None if remaining is None else remaining - len(rows)
 
 
@@ -461,14 +492,6 @@ def _selected_index(statement: Select, column: Any) -> int:
         if selected.compare(column.expression):
             return index
     raise ValueError(f"{column} is not selected")
-
-
-def _after(order: tuple[Any, ...], values: list[Any]) -> Any:
-    """Rows strictly after ``values`` in the ascending ``order``."""
-    first, *rest = order
-    if not rest:
-        return first > values[0]
-    return or_(first > values[0], and_(first == values[0], _after(tuple(rest), values[1:])))
 
 
 # --- custom queries: LAVA's condition strings over jobs, suites and cases -------------------

@@ -357,13 +357,19 @@ def test_exporter_reads_in_keyset_batches(lab, results_job):
 
     whole = [row for batch in read() for row in batch]
     small = read(batch_size=3)
-    assert [len(batch) for batch in small] == [3, 3, 2]
+    assert [len(batch) for batch in small] == [2, 3, 2, 1]  # suite by suite, at most 3
     assert [row for batch in small for row in batch] == whole
     assert [row.name for row in whole[:3]] == ["validate", "job", "case-a"]  # suite by suite
     by_id = [row for batch in read(by_suite=False, batch_size=2) for row in batch]
     assert [row.id for row in by_id] == sorted(row.id for row in whole)
-    window = [row for batch in read(window=Window(2, 4), batch_size=3) for row in batch]
-    assert window == whole[2:6]
+    for offset, limit in ((2, 4), (0, 1), (3, None), (7, 5), (9, 2)):
+        window = [
+            row for batch in read(window=Window(offset, limit), batch_size=2) for row in batch
+        ]
+        assert window == whole[offset : None if limit is None else offset + limit], (offset, limit)
+    assert [row for batch in read(by_suite=False, window=Window(1, 3)) for row in batch] == (
+        sorted(whole, key=lambda row: row.id)[1:4]
+    )
 
 
 def test_exporter_reads_nothing_of_an_invisible_job(lab, results_job):
