@@ -90,7 +90,7 @@ def graphql_queries(show_id: int, results_id: int) -> dict[str, str]:
         "jobs.list": f"{{ jobs(first: 50) {{ nodes {{ {list_fields} }} }} }}",
         "jobs.show": f"{{ job(id: {show_id}) {{ {show_fields} }} }}",
         "results yaml": (
-            f"{{ job(id: {results_id}) {{ id suites {{ name testCases(first: 1000) {{ nodes {{"
+            f"{{ job(id: {results_id}) {{ id suites {{ name testCases(first: 100) {{ nodes {{"
             f" {case_fields} }} }} }} }} }}"
         ),
     }
@@ -162,7 +162,7 @@ def render(
 ) -> str:
     """The report text."""
     lines = [
-        f"gql-server XML-RPC benchmark, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {version}",
+        f"gql-server XML-RPC benchmark started {version}",
         f"scheduler.jobs.list(50) answer: {list_bytes:,} bytes; calls are anonymous",
         "",
         f"{'target':<30} "
