@@ -16,8 +16,8 @@ from gql_server.resolvers.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from gql_server.resolvers.permissions import LOGIN_REQUIRED
 
-LOGIN_REQUIRED = "Authentication with user and token required for this API."
 INTERNAL_ERROR = "Internal Server Error (contact server administrator for details)"
 
 

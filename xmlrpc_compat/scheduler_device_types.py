@@ -8,7 +8,8 @@ from typing import Any
 
 from gql_server.lab.enums import DeviceHealth, DeviceState, HealthDenominator
 from gql_server.resolvers import inventory
-from gql_server.resolvers.inventory import DeviceTypeSettings, UnknownPermission
+from gql_server.resolvers.errors import UnknownPermission
+from gql_server.resolvers.inventory import DeviceTypeSettings
 from gql_server.resolvers.stored_files import FileKind
 from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 

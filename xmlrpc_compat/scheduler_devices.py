@@ -9,7 +9,8 @@ import yaml
 
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers import devices
-from gql_server.resolvers.devices import DeviceChanges, UnknownPermission
+from gql_server.resolvers.devices import DeviceChanges
+from gql_server.resolvers.errors import UnknownPermission
 from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "scheduler.devices"

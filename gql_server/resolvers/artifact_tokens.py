@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gql_server.db.models import RemoteArtifactsAuth
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import BadInput, NotFound, Unauthenticated
-from gql_server.resolvers.users import LOGIN_REQUIRED
+from gql_server.resolvers.errors import BadInput, NotFound
+from gql_server.resolvers.permissions import require_login
 
 NAME_LENGTH = 100
 TOKEN_LENGTH = 200
@@ -20,8 +20,7 @@ TOKEN_EXISTS = "Bad request: token already exists?"
 
 def _owner(ctx: RequestContext) -> int:
     """The viewer's user id; only an authenticated user has tokens."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
+    require_login(ctx)
     return ctx.viewer.user_id
 
 

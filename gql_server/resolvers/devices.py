@@ -31,12 +31,16 @@ from gql_server.events.wire import device_event
 from gql_server.lab.enums import DeviceHealth, DeviceState, JobHealth, JobState
 from gql_server.lab.states import JobStatus, advance, cancel
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
 from gql_server.resolvers.events import record_event, record_job_change
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import can_change_device, device_visible
+from gql_server.resolvers.permissions import (
+    can_change_device,
+    device_visible,
+    require_global,
+    require_staff,
+)
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
-from gql_server.resolvers.submissions import LOGIN_REQUIRED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,10 +213,6 @@ MAX_TEMPLATES = 50  # templates one device configuration may pull in (extends, i
 _EXTENDS = re.compile(r"""\{%-?\s*extends\s+["']([^"']+)["']""")
 
 
-class UnknownPermission(BadInput):
-    """A permission codename that does not name one of the device permissions."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Grant:
     """A per-object group permission on a device: its codename and the group's name."""
@@ -235,24 +235,6 @@ class DeviceChanges:
 
 def _username(ctx: RequestContext) -> str:
     return ctx.viewer.username or "AnonymousUser"
-
-
-def require_permission(ctx: RequestContext, codename: str) -> None:
-    """LAVA's check of a global ``lava_scheduler_app`` permission: authentication first."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
-    if not ctx.viewer.has_global(codename):
-        raise PermissionDenied(
-            f"User '{_username(ctx)}' is missing permission lava_scheduler_app.{codename}."
-        )
-
-
-def require_staff(ctx: RequestContext) -> None:
-    """LAVA's staff check: authentication, then the staff flag (superuser alone is not enough)."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
-    if not ctx.viewer.is_staff:
-        raise PermissionDenied("forbidden")
 
 
 def _not_found(hostname: str) -> NotFound:
@@ -432,7 +414,7 @@ async def add_device(
 ) -> Device:
     """Create an idle device (health Unknown unless given): needs the global change_device
     permission. Hostnames hold 1 to 200 characters and no ``/``."""
-    require_permission(ctx, "change_device")
+    require_global(ctx, "lava_scheduler_app.change_device")
     async with ctx.db() as session:
         if await session.get(DeviceType, device_type) is None:
             raise NotFound(f"DeviceType '{device_type}' was not found.")
@@ -516,7 +498,7 @@ async def delete_device(ctx: RequestContext, hostname: str) -> None:
     """Delete a device (global delete_device permission), and as LAVA master does, every job
     that ran on it or asked for it, with their results; unfinished ones are first finished
     as Canceled, with their events. The stored device dictionary is kept."""
-    require_permission(ctx, "delete_device")
+    require_global(ctx, "lava_scheduler_app.delete_device")
     async with ctx.db() as session:
         device = await _existing_device(session, hostname)
         on_device = or_(
@@ -581,7 +563,7 @@ async def grant_device_permission(
         group_id = await _group_id(session, group)
         codename = _codename(permission)
         if codename not in DEVICE_PERMISSIONS:
-            raise UnknownPermission("Please use existing permission codename")
+            raise UnknownPermission()
         permission_id = (await _device_permission(session, codename)).id
         granted = await session.scalar(
             select(GroupDevicePermission.id).where(
@@ -638,7 +620,7 @@ async def device_tag_names(ctx: RequestContext, hostname: str) -> list[str]:
 async def tag_device(ctx: RequestContext, hostname: str, name: str) -> None:
     """Attach a tag to a device, creating the tag when needed: needs the global add_tag
     permission and the device change right."""
-    require_permission(ctx, "add_tag")
+    require_global(ctx, "lava_scheduler_app.add_tag")
     await changeable_device(ctx, hostname)
     if not 0 < len(name) <= TAG_NAME_LENGTH:
         raise BadInput(f"Bad request: a tag name has 1 to {TAG_NAME_LENGTH} characters")

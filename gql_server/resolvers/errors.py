@@ -21,6 +21,14 @@ class BadInput(LabError):
     code = "BAD_USER_INPUT"
 
 
+class UnknownPermission(BadInput):
+    """A permission codename that is not one of the model's (LAVA's text: "Please use
+    existing permission codename"); granting per-object permissions raises it."""
+
+    def __init__(self) -> None:
+        super().__init__("Please use existing permission codename")
+
+
 class PermissionDenied(LabError):
     code = "FORBIDDEN"
 

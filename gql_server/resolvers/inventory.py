@@ -34,18 +34,20 @@ from gql_server.resolvers.devices import (
     devices_by_type,
     record_device_change,
 )
-from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
 from gql_server.resolvers.events import record_event
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import (
+    can_change_device_type,
     can_change_worker,
     device_type_visible,
     device_visible,
     hidden_inventory,
+    require_global,
+    require_staff,
     worker_visible,
 )
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
-from gql_server.resolvers.submissions import LOGIN_REQUIRED
 
 
 async def get_device_type(ctx: RequestContext, name: str) -> DeviceType | None:
@@ -187,13 +189,6 @@ TAG_IN_USE = "Bad request: tag already exists?"
 TEMPLATE_PREFIX_SKIPPED = "base"  # base templates are for inheriting, not device types
 
 
-class UnknownPermission(BadInput):
-    """A permission name that is not one of the model's codenames."""
-
-    def __init__(self) -> None:
-        super().__init__("Please use existing permission codename")
-
-
 class AliasOfAnotherType(BadInput):
     """An alias detached from a device type it does not belong to."""
 
@@ -240,23 +235,6 @@ class DeviceTypeDetail:
     grants: list[Grant]
 
 
-def require_permission(ctx: RequestContext, permission: str) -> None:
-    """Authentication, then a global permission (``app_label.codename``): LAVA's faults."""
-    viewer = ctx.viewer
-    if not viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
-    if not viewer.has_global(permission.partition(".")[2]):
-        raise PermissionDenied(f"User '{viewer.username}' is missing permission {permission}.")
-
-
-def require_staff(ctx: RequestContext) -> None:
-    """Authentication, then the staff flag (superusers without it are refused, as in LAVA)."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
-    if not ctx.viewer.is_staff:
-        raise PermissionDenied("forbidden")
-
-
 def _type_not_found(name: str) -> NotFound:
     return NotFound(f"Device-type '{name}' was not found.")
 
@@ -276,26 +254,6 @@ async def visible_device_type(ctx: RequestContext, name: str) -> DeviceType:
     if device_type is None:
         raise _type_not_found(name)
     return device_type
-
-
-async def can_change_device_type(ctx: RequestContext, name: str) -> bool:
-    """LAVA's device-type change right: global, or held by a group on this type."""
-    viewer = ctx.viewer
-    if viewer.has_global("change_devicetype"):
-        return True
-    if not viewer.group_ids:
-        return False
-    statement = (
-        select(GroupDeviceTypePermission.id)
-        .join(Permission, Permission.id == GroupDeviceTypePermission.permission_id)
-        .where(
-            GroupDeviceTypePermission.devicetype_id == name,
-            GroupDeviceTypePermission.group_id.in_(sorted(viewer.group_ids)),
-            Permission.codename == "change_devicetype",
-        )
-    )
-    async with ctx.db() as session:
-        return (await session.scalars(statement)).first() is not None
 
 
 async def changeable_device_type(ctx: RequestContext, name: str, right: str) -> DeviceType:
@@ -347,7 +305,7 @@ async def add_device_type(
     """Create a device type (global ``change_devicetype``; its health denominator must
     be given). The name has 1 to 50 characters, no ``/``, and is not already a device
     type's or an alias's."""
-    require_permission(ctx, f"{APP_LABEL}.change_devicetype")
+    require_global(ctx, f"{APP_LABEL}.change_devicetype")
     _denominator(settings.health_denominator)  # LAVA checks it first, and it is required
     if not name or len(name) > DEVICE_TYPE_NAME_LENGTH or "/" in name:
         raise BadInput(NAME_IN_USE)
@@ -581,7 +539,7 @@ async def _alias_name_problems(session: AsyncSession, name: str, moving: bool) -
 
 async def create_alias(ctx: RequestContext, name: str, device_type_name: str) -> Alias:
     """Make a new alias for a device type the viewer can see (global ``add_alias``)."""
-    require_permission(ctx, f"{APP_LABEL}.add_alias")
+    require_global(ctx, f"{APP_LABEL}.add_alias")
     async with ctx.db() as session:
         if await session.get(DeviceType, device_type_name) is None:
             raise BadInput("Bad request. DeviceType does not exist")
@@ -603,7 +561,7 @@ async def attach_alias(ctx: RequestContext, device_type_name: str, name: str) ->
     """Point an alias (created if needed, moved if it had another type) at a device type
     the viewer may change (global ``add_alias`` too). BadInput for a name that a device
     type has, or that is empty or too long."""
-    require_permission(ctx, f"{APP_LABEL}.add_alias")
+    require_global(ctx, f"{APP_LABEL}.add_alias")
     await changeable_device_type(ctx, device_type_name, "admin")
     async with ctx.db() as session:
         problems = await _alias_name_problems(session, name, moving=True)
@@ -636,7 +594,7 @@ async def detach_alias(ctx: RequestContext, device_type_name: str, name: str) ->
 
 async def delete_alias(ctx: RequestContext, name: str) -> None:
     """Delete an alias (global ``delete_alias``)."""
-    require_permission(ctx, f"{APP_LABEL}.delete_alias")
+    require_global(ctx, f"{APP_LABEL}.delete_alias")
     async with ctx.db() as session:
         alias = await session.get(Alias, name)
         if alias is None:
@@ -671,7 +629,7 @@ async def alias_device_type(ctx: RequestContext, name: str) -> str | None:
 
 async def create_tag(ctx: RequestContext, name: str, description: str | None = None) -> Tag:
     """Make a tag (global ``add_tag``): a new name of 1 to 100 characters."""
-    require_permission(ctx, f"{APP_LABEL}.add_tag")
+    require_global(ctx, f"{APP_LABEL}.add_tag")
     if not name or len(name) > TAG_NAME_LENGTH or await get_tag(ctx, name) is not None:
         raise BadInput(TAG_IN_USE)
     async with ctx.db() as session:
@@ -683,7 +641,7 @@ async def create_tag(ctx: RequestContext, name: str, description: str | None = N
 
 async def delete_tag(ctx: RequestContext, name: str) -> None:
     """Delete a tag, taking it from the devices and jobs that had it (global ``delete_tag``)."""
-    require_permission(ctx, f"{APP_LABEL}.delete_tag")
+    require_global(ctx, f"{APP_LABEL}.delete_tag")
     tag = await get_tag(ctx, name)
     if tag is None:
         raise NotFound(f"Tag '{name}' was not found.")

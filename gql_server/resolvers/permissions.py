@@ -3,6 +3,10 @@
 Per-object group permissions restrict device types, devices and workers; a job is
 visible to its submitter, to superusers, to members of all its viewing groups, or, when
 public, to whoever may see its device (or requested device type).
+
+The checks LAVA's legacy API makes before acting (authentication, a global permission,
+the staff flag) raise the errors with LAVA's texts: :func:`require_login`,
+:func:`require_global` and :func:`require_staff`.
 """
 
 from __future__ import annotations
@@ -25,10 +29,44 @@ from gql_server.db.models import (
     Worker,
 )
 from gql_server.resolvers.context import RequestContext, Viewer
+from gql_server.resolvers.errors import PermissionDenied, Unauthenticated
 
 DEVICE_TYPE_GRANTS = {"view_devicetype", "submit_to_devicetype", "change_devicetype"}
 DEVICE_GRANTS = {"view_device", "submit_to_device", "change_device"}
 WORKER_GRANTS = {"view_worker", "change_worker"}
+LOGIN_REQUIRED = "Authentication with user and token required for this API."
+
+
+def require_login(ctx: RequestContext) -> None:
+    """LAVA's authentication check: Unauthenticated (``LOGIN_REQUIRED``) for an anonymous
+    caller."""
+    if not ctx.viewer.is_authenticated:
+        raise Unauthenticated(LOGIN_REQUIRED)
+
+
+def require_global(ctx: RequestContext, permission: str) -> None:
+    """LAVA's check of a global permission ``app_label.codename`` (``auth.view_user``,
+    ``lava_scheduler_app.add_tag``...).
+
+    The caller passes when it holds the codename directly, through a group, or as a
+    superuser (the command line's administrator, which has no user, too). Otherwise an
+    anonymous caller gets Unauthenticated (``LOGIN_REQUIRED``) and any other caller
+    PermissionDenied: ``User '<username>' is missing permission <app_label.codename>.``
+    """
+    viewer = ctx.viewer
+    if viewer.has_global(permission.partition(".")[2]):
+        return
+    require_login(ctx)
+    raise PermissionDenied(f"User '{viewer.username}' is missing permission {permission}.")
+
+
+def require_staff(ctx: RequestContext) -> None:
+    """LAVA's staff check: Unauthenticated (``LOGIN_REQUIRED``) for an anonymous caller,
+    then PermissionDenied (``forbidden``) unless the caller has the staff flag (being a
+    superuser is not enough, as in LAVA)."""
+    require_login(ctx)
+    if not ctx.viewer.is_staff:
+        raise PermissionDenied("forbidden")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +257,26 @@ async def can_change_device(ctx: RequestContext, hostname: str, device_type: str
     return viewer.has_global("change_devicetype") or _group_grant(
         rows["devicetype"], viewer, device_type, "change_devicetype"
     )
+
+
+async def can_change_device_type(ctx: RequestContext, name: str) -> bool:
+    """LAVA's device-type change right: global, or held by a group on this type."""
+    viewer = ctx.viewer
+    if viewer.has_global("change_devicetype"):
+        return True
+    if not viewer.group_ids:
+        return False
+    statement = (
+        select(GroupDeviceTypePermission.id)
+        .join(Permission, Permission.id == GroupDeviceTypePermission.permission_id)
+        .where(
+            GroupDeviceTypePermission.devicetype_id == name,
+            GroupDeviceTypePermission.group_id.in_(sorted(viewer.group_ids)),
+            Permission.codename == "change_devicetype",
+        )
+    )
+    async with ctx.db() as session:
+        return (await session.scalars(statement)).first() is not None
 
 
 async def can_change_worker(ctx: RequestContext, hostname: str) -> bool:

@@ -36,12 +36,15 @@ from gql_server.lab.definition import (
 from gql_server.lab.enums import DeviceHealth, JobHealth, JobState
 from gql_server.lab.states import JobStatus, cancel
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied
 from gql_server.resolvers.events import record_job_change
 from gql_server.resolvers.jobs import get_job
-from gql_server.resolvers.permissions import HiddenInventory, can_change_device, hidden_inventory
-
-LOGIN_REQUIRED = "Authentication with user and token required for this API."
+from gql_server.resolvers.permissions import (
+    HiddenInventory,
+    can_change_device,
+    hidden_inventory,
+    require_login,
+)
 
 
 class SubmissionRefused(LabError):
@@ -169,8 +172,7 @@ async def _viewing_groups(
 
 async def submit_job(ctx: RequestContext, definition: str) -> list[TestJob]:
     """Validate and store a job definition: one job, or one per node of a multinode group."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
+    require_login(ctx)
     try:
         # Validation of a large definition takes a while: keep the event loop free.
         validated = await asyncio.to_thread(validate_definition, definition)
@@ -266,8 +268,7 @@ async def _may_change(ctx: RequestContext, job: TestJob) -> bool:
 
 async def cancel_job(ctx: RequestContext, job_id: int) -> list[TestJob]:
     """Cancel a job (and the rest of its multinode group); returns the jobs changed."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
+    require_login(ctx)
     job = await get_job(ctx, job_id)
     if job is None:
         raise NotFound(f"Job '{job_id}' was not found.")

@@ -11,17 +11,19 @@ from sqlalchemy import select
 from gql_server.db.models import Device, DeviceType, TestJob, User
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import NotFound, Unauthenticated
-from gql_server.resolvers.permissions import group_holds, hidden_inventory, visible_job_ids
+from gql_server.resolvers.permissions import (
+    group_holds,
+    hidden_inventory,
+    require_login,
+    visible_job_ids,
+)
 from gql_server.resolvers.users import load_viewer
-
-LOGIN_REQUIRED = "Authentication with user and token required for this API."
 
 
 @contextlib.asynccontextmanager
 async def on_behalf_of(ctx: RequestContext, username: str | None) -> AsyncIterator[RequestContext]:
     """The context to answer in: the caller's own, or (superusers only) another user's."""
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
+    require_login(ctx)
     if username is None or username == ctx.viewer.username:
         yield ctx
         return

@@ -29,9 +29,9 @@ from gql_server.db.types import utcnow
 from gql_server.lab import secrets
 from gql_server.resolvers.context import RequestContext, Viewer
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.permissions import require_global
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-LOGIN_REQUIRED = "Authentication with user and token required for this API."
 USER_EXISTS = "Bad request: user already exists?"
 GROUP_EXISTS = "Bad request: group already exists?"
 NAME_LENGTH = 150
@@ -320,17 +320,6 @@ KNOWN_MODELS: dict[tuple[str, str], tuple[str, tuple[tuple[str, str], ...]]] = {
     ("lava_scheduler_app", "testjob"): ("test job", ()),
     ("lava_scheduler_app", "worker"): ("worker", ()),
 }
-
-
-def require_global(ctx: RequestContext, permission: str) -> None:
-    """LAVA's check of a global permission ``app_label.codename``: the caller must hold it
-    directly, through a group, or as a superuser (the command line's administrator too);
-    an anonymous caller is told to authenticate."""
-    if ctx.viewer.has_global(permission.partition(".")[2]):
-        return
-    if not ctx.viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
-    raise PermissionDenied(f"User '{ctx.viewer.username}' is missing permission {permission}.")
 
 
 def _is_name(value: Any, longest: int = NAME_LENGTH, empty: bool = False) -> bool:

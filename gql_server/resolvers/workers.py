@@ -21,18 +21,11 @@ from gql_server.events.wire import worker_event
 from gql_server.lab.enums import WorkerHealth, WorkerState
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import devices_by_worker
-from gql_server.resolvers.errors import (
-    BadInput,
-    LabError,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-)
+from gql_server.resolvers.errors import BadInput, LabError, NotFound, PermissionDenied
 from gql_server.resolvers.events import record_event
 from gql_server.resolvers.inventory import get_worker, set_worker_health
-from gql_server.resolvers.permissions import worker_visible
+from gql_server.resolvers.permissions import require_global, worker_visible
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
-from gql_server.resolvers.submissions import LOGIN_REQUIRED
 
 APP_LABEL = "lava_scheduler_app"
 HOSTNAME_LENGTH = 200
@@ -57,18 +50,6 @@ class WorkerDetails:
     """The configuration files stored for this worker."""
     token: str | None
     """The worker's secret, for superusers only."""
-
-
-def require_permission(ctx: RequestContext, codename: str) -> None:
-    """LAVA's global permission check: Unauthenticated for anonymous callers, then
-    PermissionDenied unless the caller holds ``lava_scheduler_app.<codename>``."""
-    viewer = ctx.viewer
-    if not viewer.is_authenticated:
-        raise Unauthenticated(LOGIN_REQUIRED)
-    if not viewer.has_global(codename):
-        raise PermissionDenied(
-            f"User '{viewer.username}' is missing permission {APP_LABEL}.{codename}."
-        )
 
 
 async def _existing_worker(ctx: RequestContext, hostname: str) -> Worker:
@@ -133,7 +114,7 @@ async def add_worker(
     ``.worker`` event goes out as LAVA master's does on creation.
 
     Needs ``add_worker``; a taken or invalid hostname is refused with LAVA's text."""
-    require_permission(ctx, "add_worker")
+    require_global(ctx, f"{APP_LABEL}.add_worker")
     refused = BadInput("Bad request: worker already exists?")
     if not _valid_new_hostname(hostname):
         raise refused
@@ -183,7 +164,7 @@ async def update_worker(
     """Change what is given of a worker's description, health (LAVA's input names
     ``ACTIVE``, ``MAINTENANCE``, ``RETIRED``; cascading to its devices) and job limit,
     all in one transaction. Needs ``change_worker``."""
-    require_permission(ctx, "change_worker")
+    require_global(ctx, f"{APP_LABEL}.change_worker")
     worker = await _existing_worker(ctx, hostname)
     new_health = None if health is None else _health(health)
     limit = None if job_limit is None else _job_limit(job_limit)
@@ -207,7 +188,7 @@ async def update_worker(
 async def delete_worker(ctx: RequestContext, hostname: str) -> None:
     """Delete a worker. Its devices stay, detached; jobs that asked for it go with it
     (the database cascades); its stored files stay. Needs ``delete_worker``."""
-    require_permission(ctx, "delete_worker")
+    require_global(ctx, f"{APP_LABEL}.delete_worker")
     worker = await _existing_worker(ctx, hostname)
     async with ctx.db() as session:
         await session.delete(worker)
@@ -238,7 +219,7 @@ def _is_yaml(text: str) -> bool:
 async def write_worker_file(ctx: RequestContext, kind: FileKind, hostname: str, text: str) -> None:
     """Store a worker's configuration file (must be YAML); an empty text deletes it.
     Needs ``change_worker``."""
-    require_permission(ctx, "change_worker")
+    require_global(ctx, f"{APP_LABEL}.change_worker")
     check_file_name(hostname)
     await _existing_worker(ctx, hostname)
     if not text:
