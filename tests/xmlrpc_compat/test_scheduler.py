@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.support.definitions import MULTINODE, SINGLE, usable_device_type
-from tests.support.server import xmlrpc_proxy
+from tests.support.server import finished_demo_job, xmlrpc_proxy
 
 
 @pytest.fixture
@@ -22,16 +22,9 @@ def fault(run) -> tuple[int, str]:
     return raised.value.faultCode, raised.value.faultString
 
 
-def _finished_with_log(proxy) -> int:
-    for job in proxy.scheduler.jobs.list("FINISHED", "COMPLETE", 0, 100):
-        if yaml.safe_load(proxy.scheduler.jobs.logs(job["id"])[1].data):
-            return job["id"]
-    raise AssertionError("no finished job with a log")
-
-
 def test_job_details_state_and_health(lab, member):
     anonymous = xmlrpc_proxy(lab.server.base_url)
-    job_id = _finished_with_log(anonymous)
+    job_id = finished_demo_job(anonymous)
     details = anonymous.scheduler.job_details(job_id)
     assert details["id"] == job_id and details["state"] == "Finished"
     assert details["health"] == "Complete" and details["status"] == "Complete"
@@ -95,7 +88,7 @@ def test_validate_yaml_and_job_output(lab):
     )
     code, text = fault(lambda: anonymous.scheduler.validate_yaml("{{{ not yaml"))
     assert code == 400 and text.startswith("Decoding job submission failed: ")
-    job_id = _finished_with_log(anonymous)
+    job_id = finished_demo_job(anonymous)
     whole = anonymous.scheduler.job_output(job_id).data
     assert anonymous.scheduler.job_output(job_id, 10).data == whole[10:]
     assert yaml.safe_load(whole)[0]["lvl"]
