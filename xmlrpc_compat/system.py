@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
-from gql_server.resolvers import user_access
-from xmlrpc_compat.methods import Call, Fault, read_only
+from gql_server.resolvers import devices, inventory, user_access, users
+from gql_server.resolvers.errors import UnknownPermission
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
 
 NAMESPACE = "system"
 API_CLASS = "LavaSystemAPI"
@@ -259,6 +261,76 @@ async def user_can_submit_to_types(
         return await user_access.types_submittable(asked, [str(name) for name in type_list])
 
 
+async def set_user_groups(call: Call, user: Any, groups: Any) -> None:
+    """Name
+    ----
+    `system.set_user_groups` (`user`, `groups`)
+
+    Make the groups named in the list `groups` the groups of the user whose e-mail
+    address is `user` (no other user may have that address); names of groups that do
+    not exist are skipped. Returns nil. Staff only.
+    """
+    await users.set_user_groups(call.ctx, str(user), groups)
+
+
+async def assign_perm_device_type(call: Call, perm: Any, device_type: Any, group: Any) -> None:
+    """Name
+    ----
+    `system.assign_perm_device_type` (`perm`, `device_type`, `group`)
+
+    Give an existing group a permission on one device type: `view_devicetype`,
+    `submit_to_devicetype` or `change_devicetype` (a "lava_scheduler_app." prefix is
+    accepted). Granting it again changes nothing. Returns nil. Requires the global
+    permission to change device types.
+    """
+    await _granting(
+        inventory.assign_device_type_permission(call.ctx, str(perm), device_type, str(group))
+    )
+
+
+async def revoke_perm_device_type(call: Call, perm: Any, device_type: Any, group: Any) -> None:
+    """Name
+    ----
+    `system.revoke_perm_device_type` (`perm`, `device_type`, `group`)
+
+    Take a permission on one device type back from an existing group; nothing happens
+    when the group does not hold it. Returns nil. Requires the global permission to
+    change device types.
+    """
+    await inventory.unassign_device_type_permission(call.ctx, str(perm), device_type, str(group))
+
+
+async def assign_perm_device(call: Call, perm: Any, device: Any, group: Any) -> None:
+    """Name
+    ----
+    `system.assign_perm_device` (`perm`, `device`, `group`)
+
+    Give an existing group a permission on one device: `view_device`, `submit_to_device`
+    or `change_device` (a "lava_scheduler_app." prefix is accepted). Granting it again
+    changes nothing. Returns nil. Requires the global permission to change devices.
+    """
+    await _granting(devices.assign_device_permission(call.ctx, str(perm), device, str(group)))
+
+
+async def revoke_perm_device(call: Call, perm: Any, device: Any, group: Any) -> None:
+    """Name
+    ----
+    `system.revoke_perm_device` (`perm`, `device`, `group`)
+
+    Take a permission on one device back from an existing group; nothing happens when the
+    group does not hold it. Returns nil. Requires the global permission to change devices.
+    """
+    await devices.unassign_device_permission(call.ctx, str(perm), device, str(group))
+
+
+async def _granting(grant: Awaitable[None]) -> None:
+    """Await a grant; an unknown permission codename is an internal error, as in LAVA."""
+    try:
+        await grant
+    except UnknownPermission as exc:
+        raise Fault(-32603, f"{INTERNAL_ERROR}: {exc.message}") from exc
+
+
 METHODS = {
     "version": version,
     "api_version": api_version,
@@ -268,6 +340,11 @@ METHODS = {
     "user_can_view_jobs": user_can_view_jobs,
     "user_can_view_devices": user_can_view_devices,
     "user_can_submit_to_types": user_can_submit_to_types,
+    "set_user_groups": set_user_groups,
+    "assign_perm_device_type": assign_perm_device_type,
+    "revoke_perm_device_type": revoke_perm_device_type,
+    "assign_perm_device": assign_perm_device,
+    "revoke_perm_device": revoke_perm_device,
 }
 INTROSPECTION = {
     "listMethods": list_methods,

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import yaml
 from sqlalchemy import Select, delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,13 +32,20 @@ from gql_server.events.wire import device_event
 from gql_server.lab.enums import DeviceHealth, DeviceState, JobHealth, JobState
 from gql_server.lab.states import JobStatus, advance, cancel
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
+from gql_server.resolvers.errors import (
+    BadInput,
+    LabError,
+    NotFound,
+    PermissionDenied,
+    UnknownPermission,
+)
 from gql_server.resolvers.events import record_event, record_job_change
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import (
     can_change_device,
     device_visible,
     require_global,
+    require_login,
     require_staff,
 )
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
@@ -171,13 +179,20 @@ async def set_device_health(ctx: RequestContext, hostname: str, health: DeviceHe
         raise NotFound(f"no device named {hostname!r}")
     if not await can_change_device(ctx, device.hostname, device.device_type_id):
         raise PermissionDenied(f"you may not change device {hostname!r}")
+    return await _write_health(ctx, device, health)
+
+
+async def _write_health(ctx: RequestContext, device: Device, health: DeviceHealth) -> Device:
+    """Set the health of a device the viewer may change, with its event; retiring cancels
+    the current job. Nothing happens when the health is already that."""
     async with ctx.db() as session:
         if device.health == int(health):
             return device
         device.health = int(health)
         if health is DeviceHealth.RETIRED:
-            await _cancel_current_job(ctx, session, hostname)
-        record_device_change(ctx, session, device, await current_job_reference(session, hostname))
+            await _cancel_current_job(ctx, session, device.hostname)
+        job = await current_job_reference(session, device.hostname)
+        record_device_change(ctx, session, device, job)
         await ctx.commit(session)
     return device
 
@@ -249,26 +264,44 @@ async def _existing_device(session: AsyncSession, hostname: str) -> Device:
     return device
 
 
+async def checked_device(
+    ctx: RequestContext,
+    hostname: str,
+    *,
+    refusal: LabError,
+    change: bool = False,
+    missing: LabError | None = None,
+) -> Device:
+    """The device, if the viewer may see it (or, with ``change``, change it). LAVA's legacy
+    methods word their failures each their own way, so the caller gives the errors:
+    ``missing`` when there is no such device (by default NotFound "Device '<hostname>' was
+    not found."), ``refusal`` when the viewer lacks the right."""
+    async with ctx.db() as session:
+        device = await session.get(Device, hostname)
+    if device is None:
+        raise missing or _not_found(hostname)
+    if change:
+        allowed = await can_change_device(ctx, device.hostname, device.device_type_id)
+    else:
+        allowed = await get_device(ctx, hostname) is not None
+    if not allowed:
+        raise refusal
+    return device
+
+
 async def viewable_device(ctx: RequestContext, hostname: str) -> Device:
     """The device as LAVA's show methods find it: NotFound when absent, PermissionDenied when
     the viewer may not see it."""
-    async with ctx.db() as session:
-        await _existing_device(session, hostname)
-    device = await get_device(ctx, hostname)
-    if device is None:
-        raise PermissionDenied(f"Device '{hostname}' not available to user '{_username(ctx)}'.")
-    return device
+    refusal = PermissionDenied(f"Device '{hostname}' not available to user '{_username(ctx)}'.")
+    return await checked_device(ctx, hostname, refusal=refusal)
 
 
 async def changeable_device(ctx: RequestContext, hostname: str) -> Device:
     """The device, if the viewer may change it (NotFound, else PermissionDenied)."""
-    async with ctx.db() as session:
-        device = await _existing_device(session, hostname)
-    if not await can_change_device(ctx, device.hostname, device.device_type_id):
-        raise PermissionDenied(
-            f"User '{_username(ctx)}' needs admin permission on device {hostname}."
-        )
-    return device
+    refusal = PermissionDenied(
+        f"User '{_username(ctx)}' needs admin permission on device {hostname}."
+    )
+    return await checked_device(ctx, hostname, refusal=refusal, change=True)
 
 
 async def current_job_ids(ctx: RequestContext, hostnames: Sequence[str]) -> dict[str, int]:
@@ -552,6 +585,46 @@ async def _device_permission(session: AsyncSession, codename: str) -> Permission
     return permission
 
 
+async def _grant(
+    ctx: RequestContext, session: AsyncSession, hostname: str, group_id: int, permission: str
+) -> None:
+    """Give the group the device permission (idempotent) and commit. UnknownPermission when
+    ``permission`` is not a device codename."""
+    codename = _codename(permission)
+    if codename not in DEVICE_PERMISSIONS:
+        raise UnknownPermission()
+    permission_id = (await _device_permission(session, codename)).id
+    granted = await session.scalar(
+        select(GroupDevicePermission.id).where(
+            GroupDevicePermission.device_id == hostname,
+            GroupDevicePermission.group_id == group_id,
+            GroupDevicePermission.permission_id == permission_id,
+        )
+    )
+    if granted is None:
+        session.add(
+            GroupDevicePermission(
+                device_id=hostname, group_id=group_id, permission_id=permission_id
+            )
+        )
+    await ctx.commit(session)
+
+
+async def _revoke(
+    ctx: RequestContext, session: AsyncSession, hostname: str, group_id: int, permission: str
+) -> None:
+    """Take the device permission from the group, if it holds it, and commit."""
+    matching = select(Permission.id).where(Permission.codename == _codename(permission))
+    await session.execute(
+        delete(GroupDevicePermission).where(
+            GroupDevicePermission.device_id == hostname,
+            GroupDevicePermission.group_id == group_id,
+            GroupDevicePermission.permission_id.in_(matching),
+        )
+    )
+    await ctx.commit(session)
+
+
 async def grant_device_permission(
     ctx: RequestContext, hostname: str, group: str, permission: str
 ) -> None:
@@ -560,25 +633,7 @@ async def grant_device_permission(
     require_staff(ctx)
     async with ctx.db() as session:
         await _existing_device(session, hostname)
-        group_id = await _group_id(session, group)
-        codename = _codename(permission)
-        if codename not in DEVICE_PERMISSIONS:
-            raise UnknownPermission()
-        permission_id = (await _device_permission(session, codename)).id
-        granted = await session.scalar(
-            select(GroupDevicePermission.id).where(
-                GroupDevicePermission.device_id == hostname,
-                GroupDevicePermission.group_id == group_id,
-                GroupDevicePermission.permission_id == permission_id,
-            )
-        )
-        if granted is None:
-            session.add(
-                GroupDevicePermission(
-                    device_id=hostname, group_id=group_id, permission_id=permission_id
-                )
-            )
-        await ctx.commit(session)
+        await _grant(ctx, session, hostname, await _group_id(session, group), permission)
 
 
 async def revoke_device_permission(
@@ -589,16 +644,7 @@ async def revoke_device_permission(
     require_staff(ctx)
     async with ctx.db() as session:
         await _existing_device(session, hostname)
-        group_id = await _group_id(session, group)
-        matching = select(Permission.id).where(Permission.codename == _codename(permission))
-        await session.execute(
-            delete(GroupDevicePermission).where(
-                GroupDevicePermission.device_id == hostname,
-                GroupDevicePermission.group_id == group_id,
-                GroupDevicePermission.permission_id.in_(matching),
-            )
-        )
-        await ctx.commit(session)
+        await _revoke(ctx, session, hostname, await _group_id(session, group), permission)
 
 
 async def list_device_grants(ctx: RequestContext, hostname: str) -> list[Grant]:
@@ -649,3 +695,92 @@ async def untag_device(ctx: RequestContext, hostname: str, name: str) -> None:
             delete(DeviceTag).where(DeviceTag.device_id == hostname, DeviceTag.tag_id == tag_id)
         )
         await ctx.commit(session)
+
+
+# --- the oldest methods: scheduler.* device forms and system.*_perm_device --------------
+
+REQUIRED_SECTIONS = ("actions", "constants", "parameters", "timeouts")
+NO_GROUP = "please use existing group name"
+CHANGE_DEVICE = "lava_scheduler_app.change_device"
+
+
+async def change_device_health(
+    ctx: RequestContext, hostname: str, health: DeviceHealth, refusal: LabError
+) -> Device:
+    """Set a device's health as LAVA's ``put_into_maintenance_mode`` and
+    ``put_into_online_mode`` do: login required, NotFound "Device '<hostname>' was not
+    found.", then ``refusal`` unless the viewer may change the device. A change emits the
+    device event."""
+    require_login(ctx)
+    device = await checked_device(ctx, hostname, refusal=refusal, change=True)
+    return await _write_health(ctx, device, health)
+
+
+async def dictionary_to_export(
+    ctx: RequestContext, hostname: str, *, refusal: LabError, missing: LabError
+) -> str | None:
+    """The stored dictionary (Jinja2 text) of a device the viewer may change, None when
+    unset; login required, then ``missing`` or ``refusal`` as :func:`checked_device`."""
+    require_login(ctx)
+    await checked_device(ctx, hostname, refusal=refusal, change=True, missing=missing)
+    return await read_file(ctx, FileKind.DEVICE_DICTIONARY, hostname)
+
+
+def configuration_problem(text: str) -> str | None:
+    """What is wrong with a rendered device configuration, None when nothing is: it must
+    be a YAML mapping holding the sections LAVA's device schema requires (the schema's
+    finer rules are not checked)."""
+    try:
+        configuration = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return f"the configuration is not valid YAML: {exc}"
+    if not isinstance(configuration, dict):
+        return "the configuration is not a YAML mapping"
+    for section in REQUIRED_SECTIONS:
+        if section not in configuration:
+            return f"required key not provided @ data['{section}']"
+        if not isinstance(configuration[section], dict):
+            return f"expected a dictionary for dictionary value @ data['{section}']"
+    return None
+
+
+async def _legacy_group_id(session: AsyncSession, name: str) -> int:
+    group = await session.scalar(select(Group.id).where(Group.name == name))
+    if group is None:
+        raise BadInput(NO_GROUP)
+    return group
+
+
+async def _legacy_device_and_group(session: AsyncSession, hostname: Any, group: str) -> int:
+    """``system.*_perm_device``'s checks after the permission's: the hostname is a string,
+    the group and the device exist (BadInput each). Returns the group's id."""
+    if not isinstance(hostname, str):
+        raise BadInput("device argument must be a string")
+    group_id = await _legacy_group_id(session, group)
+    if await session.get(Device, hostname) is None:
+        raise BadInput("please use existing device hostname")
+    return group_id
+
+
+async def assign_device_permission(
+    ctx: RequestContext, permission: str, hostname: Any, group: str
+) -> None:
+    """``system.assign_perm_device``: give a group a permission on a device, with the global
+    ``change_device`` permission (not staff). ``hostname`` as sent: BadInput when it is not
+    a string, or when the group or the device does not exist; UnknownPermission for a
+    codename that is not a device's."""
+    require_global(ctx, CHANGE_DEVICE)
+    async with ctx.db() as session:
+        group_id = await _legacy_device_and_group(session, hostname, group)
+        await _grant(ctx, session, hostname, group_id, permission)
+
+
+async def unassign_device_permission(
+    ctx: RequestContext, permission: str, hostname: Any, group: str
+) -> None:
+    """``system.revoke_perm_device``: the checks of :func:`assign_device_permission`, then
+    take the permission from the group (silent when it does not hold it)."""
+    require_global(ctx, CHANGE_DEVICE)
+    async with ctx.db() as session:
+        group_id = await _legacy_device_and_group(session, hostname, group)
+        await _revoke(ctx, session, hostname, group_id, permission)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +27,16 @@ from gql_server.db.models import (
 )
 from gql_server.db.types import utcnow
 from gql_server.events.wire import worker_event
-from gql_server.lab.enums import DeviceHealth, HealthDenominator, WorkerHealth
+from gql_server.lab.enums import (
+    DeviceHealth,
+    DeviceState,
+    HealthDenominator,
+    WorkerHealth,
+    WorkerState,
+)
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import (
+    NO_GROUP,
     current_job_reference,
     devices_by_type,
     record_device_change,
@@ -436,6 +443,66 @@ async def devices_of_type(
     return [device for device in devices if health is None or device.health == int(health)]
 
 
+@dataclasses.dataclass(frozen=True)
+class DeviceTypeCounts:
+    """How many of a device type's devices are busy, idle and offline."""
+
+    name: str
+    busy: int
+    idle: int
+    offline: int
+
+
+def _counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+async def device_type_counts(ctx: RequestContext) -> list[DeviceTypeCounts]:
+    """For each visible device type with devices not retired, by name: how many of them
+    are busy (reserved or running), idle (idle, Good or Unknown, on an online worker)
+    and offline (idle, not in maintenance, and on an offline worker or neither Good nor
+    Unknown). As LAVA counts them: every device of the type, visible or not."""
+    usable = Device.health.in_([int(DeviceHealth.GOOD), int(DeviceHealth.UNKNOWN)])
+    idle = Device.state == int(DeviceState.IDLE)
+    statement = (
+        select(
+            Device.device_type_id,
+            _counted(Device.state.in_([int(DeviceState.RESERVED), int(DeviceState.RUNNING)])),
+            _counted(and_(idle, usable, Worker.state == int(WorkerState.ONLINE))),
+            _counted(
+                and_(
+                    idle,
+                    Device.health != int(DeviceHealth.MAINTENANCE),
+                    or_(Worker.state == int(WorkerState.OFFLINE), not_(usable)),
+                )
+            ),
+        )
+        .outerjoin(Worker, Worker.hostname == Device.worker_host_id)
+        .where(Device.health != int(DeviceHealth.RETIRED))
+        .group_by(Device.device_type_id)
+        .order_by(Device.device_type_id)
+    )
+    hidden = (await hidden_inventory(ctx)).device_types
+    if hidden:
+        statement = statement.where(Device.device_type_id.not_in(sorted(hidden)))
+    async with ctx.db() as session:
+        rows = (await session.execute(statement)).all()
+    return [DeviceTypeCounts(name, busy, idle, offline) for name, busy, idle, offline in rows]
+
+
+async def device_types_by_alias_part(ctx: RequestContext, part: str) -> list[str]:
+    """The names of the visible device types having an alias whose name contains ``part``
+    (case-sensitively), sorted."""
+    statement = (
+        select(DeviceType.name, Alias.name)
+        .join(Alias, Alias.device_type_id == DeviceType.name)
+        .where(Alias.name.contains(part, autoescape=True), await device_type_visible(ctx))
+    )
+    async with ctx.db() as session:
+        rows = (await session.execute(statement)).all()
+    return sorted({name for name, alias in rows if part in alias})
+
+
 async def _type_and_group(
     session: AsyncSession, name: str, group_name: str
 ) -> tuple[DeviceType, Group]:
@@ -471,6 +538,47 @@ async def device_type_grants(ctx: RequestContext, name: str) -> list[Grant]:
         return await _grants_on_type(session, name)
 
 
+async def _grant(
+    ctx: RequestContext, session: AsyncSession, name: str, group_id: int, permission: str
+) -> None:
+    """Give the group the device-type permission (a no-op when held) and commit.
+    UnknownPermission for a codename that is not a device-type permission."""
+    found = await _device_type_permission(session, permission)
+    if found is None:
+        raise UnknownPermission()
+    held = select(GroupDeviceTypePermission.id).where(
+        GroupDeviceTypePermission.devicetype_id == name,
+        GroupDeviceTypePermission.group_id == group_id,
+        GroupDeviceTypePermission.permission_id == found.id,
+    )
+    if (await session.scalars(held)).first() is not None:
+        return
+    session.add(
+        GroupDeviceTypePermission(permission_id=found.id, group_id=group_id, devicetype_id=name)
+    )
+    try:
+        await ctx.commit(session)
+    except IntegrityError:  # granted at the same time by another caller
+        await session.rollback()
+
+
+async def _revoke(
+    ctx: RequestContext, session: AsyncSession, name: str, group_id: int, permission: str
+) -> None:
+    """Take the device-type permission from the group, if it holds it, and commit."""
+    found = await _device_type_permission(session, permission)
+    if found is None:
+        return
+    await session.execute(
+        delete(GroupDeviceTypePermission).where(
+            GroupDeviceTypePermission.devicetype_id == name,
+            GroupDeviceTypePermission.group_id == group_id,
+            GroupDeviceTypePermission.permission_id == found.id,
+        )
+    )
+    await ctx.commit(session)
+
+
 async def grant_device_type_permission(
     ctx: RequestContext, name: str, group_name: str, permission: str
 ) -> None:
@@ -479,25 +587,7 @@ async def grant_device_type_permission(
     require_staff(ctx)
     async with ctx.db() as session:
         device_type, group = await _type_and_group(session, name, group_name)
-        found = await _device_type_permission(session, permission)
-        if found is None:
-            raise UnknownPermission()
-        held = select(GroupDeviceTypePermission.id).where(
-            GroupDeviceTypePermission.devicetype_id == device_type.name,
-            GroupDeviceTypePermission.group_id == group.id,
-            GroupDeviceTypePermission.permission_id == found.id,
-        )
-        if (await session.scalars(held)).first() is not None:
-            return
-        session.add(
-            GroupDeviceTypePermission(
-                permission_id=found.id, group_id=group.id, devicetype_id=device_type.name
-            )
-        )
-        try:
-            await ctx.commit(session)
-        except IntegrityError:  # granted at the same time by another caller
-            await session.rollback()
+        await _grant(ctx, session, device_type.name, group.id, permission)
 
 
 async def revoke_device_type_permission(
@@ -508,17 +598,45 @@ async def revoke_device_type_permission(
     require_staff(ctx)
     async with ctx.db() as session:
         device_type, group = await _type_and_group(session, name, group_name)
-        found = await _device_type_permission(session, permission)
-        if found is None:
-            return
-        await session.execute(
-            delete(GroupDeviceTypePermission).where(
-                GroupDeviceTypePermission.devicetype_id == device_type.name,
-                GroupDeviceTypePermission.group_id == group.id,
-                GroupDeviceTypePermission.permission_id == found.id,
-            )
-        )
-        await ctx.commit(session)
+        await _revoke(ctx, session, device_type.name, group.id, permission)
+
+
+async def _legacy_type_and_group(session: AsyncSession, name: Any, group_name: str) -> int:
+    """``system.*_perm_device_type``'s checks after the permission's: the name is a string,
+    the group and the device type exist (BadInput each). Returns the group's id."""
+    if not isinstance(name, str):
+        raise BadInput("device_type name must be a string")
+    group = await session.scalar(select(Group.id).where(Group.name == group_name))
+    if group is None:
+        raise BadInput(NO_GROUP)
+    if await session.get(DeviceType, name) is None:
+        raise BadInput("please use existing device type name")
+    return group
+
+
+async def assign_device_type_permission(
+    ctx: RequestContext, permission: str, name: Any, group_name: str
+) -> None:
+    """``system.assign_perm_device_type``: give a group a permission on a device type, with
+    the global ``change_devicetype`` permission (not staff). ``name`` as sent: BadInput
+    when it is not a string, or when the group or the type does not exist;
+    UnknownPermission for a codename that is not a device type's."""
+    require_global(ctx, f"{APP_LABEL}.change_devicetype")
+    async with ctx.db() as session:
+        group_id = await _legacy_type_and_group(session, name, group_name)
+        await _grant(ctx, session, name, group_id, permission)
+
+
+async def unassign_device_type_permission(
+    ctx: RequestContext, permission: str, name: Any, group_name: str
+) -> None:
+    """``system.revoke_perm_device_type``: the checks of
+    :func:`assign_device_type_permission`, then take the permission from the group (silent
+    when it does not hold it or the codename is unknown)."""
+    require_global(ctx, f"{APP_LABEL}.change_devicetype")
+    async with ctx.db() as session:
+        group_id = await _legacy_type_and_group(session, name, group_name)
+        await _revoke(ctx, session, name, group_id, permission)
 
 
 async def _alias_name_problems(session: AsyncSession, name: str, moving: bool) -> list[str]:

@@ -29,7 +29,7 @@ from gql_server.db.types import utcnow
 from gql_server.lab import secrets
 from gql_server.resolvers.context import RequestContext, Viewer
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
-from gql_server.resolvers.permissions import require_global
+from gql_server.resolvers.permissions import require_global, require_staff
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 USER_EXISTS = "Bad request: user already exists?"
@@ -678,4 +678,33 @@ async def revoke_group_permission(
                 GroupPermission.permission_id == permission.id,
             )
         )
+        await ctx.commit(session)
+
+
+async def set_user_groups(ctx: RequestContext, email: str, groups: Any) -> None:
+    """Make the existing groups among ``groups`` the groups of the user with this e-mail
+    address, as LAVA's ``system.set_user_groups`` does: unknown group names are skipped.
+    Staff only. BadInput when no user has the address, when more than one has it, and when
+    ``groups`` (as sent) is not a list."""
+    require_staff(ctx)
+    async with ctx.db() as session:
+        users = list(await session.scalars(select(User.id).where(User.email == email).limit(2)))
+        if not users:
+            raise BadInput("please use an existing user")
+        if len(users) > 1:
+            raise BadInput(f"more than one user has the e-mail address '{email}'")
+        if not isinstance(groups, list):
+            raise BadInput("groups must be a list")
+        user_id = users[0]
+        names = sorted({str(name) for name in groups})
+        wanted = set(await session.scalars(select(Group.id).where(Group.name.in_(names))))
+        held = set(
+            await session.scalars(select(UserGroup.group_id).where(UserGroup.user_id == user_id))
+        )
+        await session.execute(
+            delete(UserGroup).where(
+                UserGroup.user_id == user_id, UserGroup.group_id.in_(sorted(held - wanted))
+            )
+        )
+        session.add_all(UserGroup(user_id=user_id, group_id=group) for group in wanted - held)
         await ctx.commit(session)
