@@ -16,7 +16,7 @@ from gql_server.resolvers.errors import (
     PermissionDenied,
     Unauthenticated,
 )
-from gql_server.resolvers.permissions import LOGIN_REQUIRED
+from gql_server.resolvers.permissions import require_login
 
 INTERNAL_ERROR = "Internal Server Error (contact server administrator for details)"
 
@@ -54,9 +54,8 @@ class Call:
         return self.ctx.viewer.username or "AnonymousUser"
 
     def require_login(self) -> None:
-        """Fault 401 unless the caller authenticated."""
-        if not self.ctx.viewer.is_authenticated:
-            raise Fault(401, LOGIN_REQUIRED)
+        """Fault 401 unless the caller authenticated (the resolver layer's check)."""
+        require_login(self.ctx)
 
 
 Implementation = Callable[..., Awaitable[Any]]
