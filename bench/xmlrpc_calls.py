@@ -1,8 +1,8 @@
 """XML-RPC benchmark: LAVA's busiest legacy calls on gql-server, next to the GraphQL query
 for the same data and a plain Starlette ceiling answering the same bytes from memory.
 
-On the cached demo lab (see bench/run.py), one gql-server process with its defaults is
-loaded by wrk at concurrency 1 and 16 with anonymous calls of scheduler.jobs.list (50
+On the cached demo lab (see bench/run.py), gql-server with its defaults, and again with
+its result cache off (every call runs its resolvers), is loaded by wrk at concurrency 1 and 16 with anonymous calls of scheduler.jobs.list (50
 jobs), scheduler.jobs.show and results.get_testjob_results_yaml (a job of about 100 test
 cases), then with GraphQL queries returning the same fields, then the ceiling. It prints
 calls per second and latencies, the ratios against real LAVA 2023.01's figures (50.9, 49.8
@@ -117,6 +117,9 @@ def benchmark(children: Children, args: argparse.Namespace) -> str:
     CACHE.mkdir(exist_ok=True)
     lab = prepare_lab(gql_server, args.jobs)
     ours = start_ours(children, gql_server, lab, "gql-server")
+    uncached = start_ours(
+        children, gql_server, lab, "gql-server (no cache)", result_cache_seconds="0"
+    )
     rpc = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{ours.port}/RPC2", allow_none=True)
     show_id, results_id = public_finished_job(lab), case_job(lab)
     calls = {
@@ -142,6 +145,7 @@ def benchmark(children: Children, args: argparse.Namespace) -> str:
     targets = []
     for name, body in calls.items():
         targets.append(Target(f"xmlrpc {name}", ours, write(name, body), "/RPC2"))
+        targets.append(Target(f"xmlrpc {name}, no cache", uncached, write(name, body), "/RPC2"))
         graphql_body = request_body(queries[name])
         check_graphql(ours.graphql_url, graphql_body, problems)
         targets.append(Target(f"graphql {name}", ours, write(f"gql-{name}", graphql_body)))
@@ -179,13 +183,14 @@ def render(
     lines.append("")
     ceiling = runs["ceiling jobs.list body", "c16"][0].requests_per_second
     for name, lava in LAVA_C16.items():
-        if ("xmlrpc " + name, "c16") not in runs:
-            continue
-        ours = runs["xmlrpc " + name, "c16"][0].requests_per_second
-        lines.append(
-            f"{name}: {ours / lava:.1f}x LAVA 2023.01's {lava} calls/s at c16"
-            f" (goal {GOAL_FACTOR}x), {ours / ceiling:.2f} of the ceiling"
-        )
+        for variant in ("", ", no cache"):
+            if (f"xmlrpc {name}{variant}", "c16") not in runs:
+                continue
+            ours = runs[f"xmlrpc {name}{variant}", "c16"][0].requests_per_second
+            lines.append(
+                f"{name}{variant}: {ours / lava:.1f}x LAVA 2023.01's {lava} calls/s at c16"
+                f" (goal {GOAL_FACTOR}x), {ours / ceiling:.2f} of the ceiling"
+            )
     lines.append(f"methods implemented: {implemented} of LAVA master's {CATALOGUE_ON_MASTER}")
     lines += [f"problem: {problem}" for problem in problems]
     return "\n".join(lines) + "\n"
