@@ -3,9 +3,9 @@ for the same data and a plain Starlette ceiling answering the same bytes from me
 
 On the cached demo lab (see bench/run.py), gql-server with its defaults, and again with
 its result cache off (every call runs its resolvers), is loaded by wrk at concurrency 1
-and 16 with anonymous calls of scheduler.jobs.list (50
-jobs), scheduler.jobs.show and results.get_testjob_results_yaml (a job of about 100 test
-cases), then with GraphQL queries returning the same fields, then the ceiling. It prints
+and 16 with anonymous calls of scheduler.jobs.list (50 jobs), scheduler.jobs.show and
+results.get_testjob_results_yaml (a job of about 100 test cases), then with GraphQL
+queries returning the same fields, then the ceiling. It prints
 calls per second and latencies, the ratios against real LAVA 2023.01's figures (50.9, 49.8
 and 11.9 calls/s at concurrency 16 on a 2-core machine) and against the ceiling, and how
 many methods of LAVA's catalogue the server implements; the report is also written to
