@@ -78,6 +78,7 @@ class Target:
     server: Server
     request_file: Path
     path: str = "/graphql"
+    authorization: str | None = None
 
     @property
     def url(self) -> str:
@@ -291,9 +292,12 @@ def request_body(query: str) -> bytes:
     return json.dumps({"query": query}).encode()
 
 
-def post(url: str, body: bytes) -> tuple[bytes, Message]:
+def post(url: str, body: bytes, authorization: str | None = None) -> tuple[bytes, Message]:
     """POST a JSON body; the raw response body and its headers."""
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if authorization:
+        headers["Authorization"] = authorization
+    request = urllib.request.Request(url, body, headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.read(), response.headers
 
@@ -371,8 +375,9 @@ def parse_wrk(output: str) -> WrkResult:
 
 def wrk_argv(wrk: Path, target: Target, threads: int, connections: int, seconds: int) -> list[str]:
     """The wrk command line that POSTs the target's request body."""
+    authorization = ["-H", f"Authorization: {target.authorization}"] if target.authorization else []
     return [
-        str(wrk), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+        str(wrk), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *authorization,
         "-s", str(POST_LUA), target.url, "--", str(target.request_file),
     ]  # fmt: skip
 

@@ -3,9 +3,9 @@ for the same data and a plain Starlette ceiling answering the same bytes from me
 
 On the cached demo lab (see bench/run.py), gql-server with its defaults, and again with
 its result cache off (every call runs its resolvers), is loaded by wrk at concurrency 1
-and 16 with anonymous calls of scheduler.jobs.list (50 jobs), scheduler.jobs.show and
-results.get_testjob_results_yaml (a job of about 100 test cases), then with GraphQL
-queries returning the same fields, then the ceiling. It prints
+and 16 with calls made with an ordinary user's token: scheduler.jobs.list (50 jobs),
+scheduler.jobs.show and results.get_testjob_results_yaml (a job of about 100 test cases),
+then with GraphQL queries returning the same fields, then the ceiling. It prints
 calls per second and latencies, the ratios against real LAVA 2023.01's figures (50.9, 49.8
 and 11.9 calls/s at concurrency 16 on a 2-core machine) and against the ceiling, and how
 many methods of LAVA's catalogue the server implements; the report is also written to
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import subprocess
 import sys
 import xmlrpc.client
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ from bench.run import (
     prepare_lab,
     read_only,
     request_body,
+    server_env,
+    sqlite_url,
     start_ours,
     start_server,
 )
@@ -104,9 +107,16 @@ def write(name: str, body: bytes) -> Path:
     return path
 
 
-def check_graphql(url: str, body: bytes, problems: list[str]) -> None:
+def bench_token(gql_server: Path, lab: Path) -> str:
+    """A new token of the lab's ``bench`` user (results.* need authentication)."""
+    argv = [str(gql_server), "--database-url", sqlite_url(lab), "tokens", "add", "--user", "bench"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=True, env=server_env())
+    return done.stdout.strip().splitlines()[-1]
+
+
+def check_graphql(url: str, body: bytes, authorization: str, problems: list[str]) -> None:
     """Record a problem when the GraphQL query answers with errors."""
-    raw, _ = post(url, body)
+    raw, _ = post(url, body, authorization)
     if json.loads(raw).get("errors"):
         problems.append(f"GraphQL query failed: {raw[:300]!r}")
 
@@ -130,11 +140,10 @@ def benchmark(children: Children, args: argparse.Namespace) -> str:
     }
     problems: list[str] = []
     implemented = rpc.system.listMethods()
-    if "results.get_testjob_results_yaml" not in implemented:
-        del calls["results yaml"]
-        problems.append("results.get_testjob_results_yaml is not implemented: not measured")
-    list_answer = post(f"http://127.0.0.1:{ours.port}/RPC2", calls["jobs.list"])[0]
-    xmlrpc.client.loads(list_answer)  # a fault would raise here
+    authorization = f"Token {bench_token(gql_server, lab)}"
+    for body in calls.values():  # each answers, without a fault (which would raise here)
+        xmlrpc.client.loads(post(f"http://127.0.0.1:{ours.port}/RPC2", body, authorization)[0])
+    list_answer = post(f"http://127.0.0.1:{ours.port}/RPC2", calls["jobs.list"], authorization)[0]
     ceiling_body = CACHE / "xmlrpc-jobs-list-response.xml"
     ceiling_body.write_bytes(list_answer)
     ceiling_argv = [
@@ -145,11 +154,17 @@ def benchmark(children: Children, args: argparse.Namespace) -> str:
     queries = graphql_queries(show_id, results_id)
     targets = []
     for name, body in calls.items():
-        targets.append(Target(f"xmlrpc {name}", ours, write(name, body), "/RPC2"))
-        targets.append(Target(f"xmlrpc {name}, no cache", uncached, write(name, body), "/RPC2"))
+        request = write(name, body)
+        targets.append(Target(f"xmlrpc {name}", ours, request, "/RPC2", authorization))
+        targets.append(
+            Target(f"xmlrpc {name}, no cache", uncached, request, "/RPC2", authorization)
+        )
         graphql_body = request_body(queries[name])
-        check_graphql(ours.graphql_url, graphql_body, problems)
-        targets.append(Target(f"graphql {name}", ours, write(f"gql-{name}", graphql_body)))
+        check_graphql(ours.graphql_url, graphql_body, authorization, problems)
+        graphql_request = write(f"gql-{name}", graphql_body)
+        targets.append(
+            Target(f"graphql {name}", ours, graphql_request, authorization=authorization)
+        )
     targets.append(
         Target("ceiling jobs.list body", ceiling, write("jobs.list", calls["jobs.list"]), "/RPC2")
     )
@@ -168,7 +183,8 @@ def render(
     """The report text."""
     lines = [
         f"gql-server XML-RPC benchmark started {version}",
-        f"scheduler.jobs.list(50) answer: {list_bytes:,} bytes; calls are anonymous",
+        f"scheduler.jobs.list(50) answer: {list_bytes:,} bytes; calls made with an ordinary"
+        " user's token",
         "",
         f"{'target':<30} "
         + "  ".join(f"{label} calls/s   p50 ms   p99 ms" for label, _, _ in LOADS),
