@@ -77,7 +77,16 @@ async def authenticate(ctx: RequestContext, secret: str, username: str | None = 
     """The viewer a token secret belongs to; raises Unauthenticated for a bad token.
 
     When ``username`` is given (basic authentication), it must name the token's owner.
+    A successful answer is reused until the lab changes through this process, or for at
+    most ``max_staleness`` after a change made elsewhere (a token deleted or a user
+    deactivated by another process), like every derived value; refusals are not kept.
+    Only the token's digest is kept, never the secret.
     """
+    key = f"viewer:{secrets.digest(secret)}:{username}"
+    return await ctx.changes.derived(key, lambda: _authenticate(ctx, secret, username))
+
+
+async def _authenticate(ctx: RequestContext, secret: str, username: str | None) -> Viewer:
     wanted = secrets.digest(secret)
     async with ctx.db() as session:
         row = (
