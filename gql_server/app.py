@@ -22,6 +22,7 @@ from gql_server.events.publisher import run_publisher
 from gql_server.events.ws_relay import EventRelay, healthz
 from gql_server.graphql_door import GraphQLEndpoint
 from gql_server.resolvers.changes import ChangeCounter
+from gql_server.rest.door import RestDoor
 from xmlrpc_compat.catalogue import CATALOGUE
 from xmlrpc_compat.door import HELP_PATH, XmlRpcDoor
 from xmlrpc_compat.help_page import help_endpoint
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = GraphQLEndpoint(settings, sessions, changes, hub)
     relay = EventRelay(hub, sessions, changes, settings)
     xmlrpc = XmlRpcDoor(settings, sessions, changes, CATALOGUE)
+    rest = RestDoor(settings, sessions, changes)
     return Starlette(
         routes=[
             Route("/", lambda _r: RedirectResponse("/graphql")),
@@ -90,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/RPC2/", xmlrpc.__call__, methods=["GET", "POST"]),
             Route(HELP_PATH, help_endpoint(CATALOGUE)),
             Route("/version", version),
+            *rest.routes(),
         ],
         lifespan=lifespan,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
+from gql_server.lab.legacy import LAVA_API_LEVEL
 from gql_server.resolvers import devices, inventory, user_access, users
 from gql_server.resolvers.errors import UnknownPermission
 from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
@@ -13,8 +14,6 @@ NAMESPACE = "system"
 API_CLASS = "LavaSystemAPI"
 INTROSPECTION_CLASS = "SystemAPI"
 
-# The LAVA release whose API this server implements: lavacli parses it to pick call shapes.
-LAVA_API_LEVEL = "2026.07"
 API_VERSION = 2
 SIGNATURES = {"system.methodHelp": ["str", "str"], "system.multicall": ["array", "array"]}
 MULTICALL_KEYS = {"methodName", "params"}

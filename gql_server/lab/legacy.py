@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from gql_server.lab.enums import DeviceHealth, DeviceState, JobHealth, JobState
 
+# The LAVA release whose API the legacy doors implement: lavacli parses it to pick call
+# shapes, and REST's system/version/ answers the same string.
+LAVA_API_LEVEL = "2026.07"
+
 _QUEUED = frozenset({JobState.SUBMITTED, JobState.SCHEDULING, JobState.SCHEDULED})
 _FINISHED_AS = {
     JobHealth.COMPLETE: "Complete",

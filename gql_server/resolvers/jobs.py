@@ -44,6 +44,8 @@ class JobFilter:
     """What users filter jobs by. Every given condition must hold."""
 
     ids: Sequence[int] | None = None
+    id_greater_than: int | None = None
+    id_less_than: int | None = None
     states: Sequence[JobState] | None = None
     healths: Sequence[JobHealth] | None = None
     device_types: Sequence[str] | None = None
@@ -80,6 +82,10 @@ def filter_clauses(spec: JobFilter) -> list:
     clauses = []
     if spec.ids is not None:
         clauses.append(TestJob.id.in_(list(spec.ids)))
+    if spec.id_greater_than is not None:
+        clauses.append(TestJob.id > spec.id_greater_than)
+    if spec.id_less_than is not None:
+        clauses.append(TestJob.id < spec.id_less_than)
     if spec.states is not None:
         clauses.append(TestJob.state.in_([int(s) for s in spec.states]))
     if spec.healths is not None:
@@ -365,3 +371,65 @@ async def displayed_device_type(ctx: RequestContext, name: str) -> DeviceType | 
     )
     async with ctx.db() as session:
         return (await session.scalars(statement)).first()
+
+
+async def counted_jobs_window(
+    ctx: RequestContext,
+    specs: Sequence[JobFilter],
+    ordering: Sequence[tuple[JobOrderField, bool]],
+    offset: int,
+    limit: int,
+) -> tuple[int, list[TestJob]]:
+    """How many visible jobs match every one of ``specs``, and the ``limit`` of them from
+    ``offset`` in ``ordering`` ((field, descending) pairs, then newest first; times without
+    a value last), as LAVA's limit/offset pages need."""
+    clauses = [clause for spec in specs for clause in filter_clauses(spec)]
+    matching = (await visible_jobs(ctx)).where(*clauses)
+    keys = []
+    for field, descending in ordering:
+        column = getattr(TestJob, field.value)
+        keys.append((column.desc() if descending else column.asc()).nulls_last())
+    statement = matching.order_by(*keys, TestJob.id.desc()).offset(offset).limit(limit)
+    counting = select(func.count()).select_from(matching.with_only_columns(TestJob.id).subquery())
+    async with ctx.db() as session:
+        count = await session.scalar(counting)
+        return count or 0, list(await session.scalars(statement))
+
+
+@dataclasses.dataclass(frozen=True)
+class JobLinks:
+    """The keys a job refers to: its submitter's name, viewing group ids and tag ids."""
+
+    submitter: str
+    viewing_group_ids: list[int]
+    tag_ids: list[int]
+
+
+async def job_links(ctx: RequestContext, jobs: Sequence[TestJob]) -> dict[int, JobLinks]:
+    """The :class:`JobLinks` of each job, in three statements for any number of jobs."""
+    job_ids = [job.id for job in jobs]
+    user_ids = {job.submitter_id for job in jobs}
+    groups: dict[int, list[int]] = defaultdict(list)
+    tags: dict[int, list[int]] = defaultdict(list)
+    async with ctx.db() as session:
+        names = dict(
+            (await session.execute(select(User.id, User.username).where(User.id.in_(user_ids))))
+            .tuples()
+            .all()
+        )
+        for job_id, group_id in await session.execute(
+            select(TestJobViewingGroup.testjob_id, TestJobViewingGroup.group_id)
+            .where(TestJobViewingGroup.testjob_id.in_(job_ids))
+            .order_by(TestJobViewingGroup.group_id)
+        ):
+            groups[job_id].append(group_id)
+        for job_id, tag_id in await session.execute(
+            select(TestJobTag.testjob_id, TestJobTag.tag_id)
+            .where(TestJobTag.testjob_id.in_(job_ids))
+            .order_by(TestJobTag.tag_id)
+        ):
+            tags[job_id].append(tag_id)
+    return {
+        job.id: JobLinks(names.get(job.submitter_id, ""), groups[job.id], tags[job.id])
+        for job in jobs
+    }

@@ -11,6 +11,7 @@ import xmlrpc.client
 import pytest
 import sqlalchemy
 
+from tests.support.rest import rest_get
 from tests.support.server import xmlrpc_proxy
 
 
@@ -47,7 +48,21 @@ def xmlrpc_sees_job(lab, job_id: int, viewer: str | None) -> bool:
     return True
 
 
-DOORS = {"graphql": graphql_sees_job, "xmlrpc": xmlrpc_sees_job}
+def rest_sees_job(lab, job_id: int, viewer: str | None) -> bool:
+    """``jobs/<id>/`` answers, or is a 404 (as for an absent job), and ``jobs/?id=``
+    lists the job exactly when the detail answers."""
+    detail = rest_get(lab, f"jobs/{job_id}/", viewer)
+    listed = rest_get(lab, "jobs/", viewer, id=str(job_id)).json()
+    if detail.status_code == 404:
+        assert detail.json() == {"detail": "Not found."}
+        assert listed["count"] == 0
+        return False
+    assert detail.status_code == 200 and detail.json()["id"] == job_id
+    assert [job["id"] for job in listed["results"]] == [job_id]
+    return True
+
+
+DOORS = {"graphql": graphql_sees_job, "xmlrpc": xmlrpc_sees_job, "rest": rest_sees_job}
 
 # viewer -> the scenario jobs it may see
 EXPECTED = {

@@ -1,0 +1,72 @@
+"""``jobs/`` and ``jobs/<id>/``: visible jobs in LAVA's field order."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gql_server.db.models import TestJob
+from gql_server.lab.enums import JobHealth, JobState
+from gql_server.resolvers import jobs
+from gql_server.resolvers.context import RequestContext
+from gql_server.rest.errors import NOT_FOUND, detail
+from gql_server.rest.job_filters import job_filters, job_ordering
+from gql_server.rest.pagination import Window, page
+from gql_server.rest.render import answer, lava_datetime
+
+_JOB_ID = re.compile(r"[0-9]{1,10}")
+ALLOW_LIST = "GET, POST, HEAD, OPTIONS"
+ALLOW_DETAIL = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
+
+
+def job_json(job: TestJob, links: jobs.JobLinks) -> dict[str, Any]:
+    """A job as LAVA master's serializer writes it (never its token: see decisions.md)."""
+    return {
+        "id": job.id,
+        "submitter": links.submitter,
+        "viewing_groups": links.viewing_group_ids,
+        "description": job.description,
+        "health_check": job.health_check,
+        "requested_device_type": job.requested_device_type_id,
+        "tags": links.tag_ids,
+        "actual_device": job.actual_device_id,
+        "submit_time": lava_datetime(job.submit_time),
+        "start_time": lava_datetime(job.start_time),
+        "end_time": lava_datetime(job.end_time),
+        "state": JobState(job.state).display,
+        "health": JobHealth(job.health).display,
+        "priority": job.priority,
+        "definition": job.definition,
+        "metadata": job.metadata_,
+        "original_definition": job.original_definition,
+        "multinode_definition": job.multinode_definition,
+        "failure_tags": [],
+        "failure_comment": job.failure_comment,
+    }
+
+
+async def job_list(ctx: RequestContext, request: Request) -> Response:
+    """``GET jobs/``: one limit/offset page of the visible jobs that match the filters."""
+    specs = job_filters(request.query_params)
+    window = Window.of(request)
+    count, found = await jobs.counted_jobs_window(
+        ctx, specs, job_ordering(request.query_params), window.offset, window.limit
+    )
+    links = await jobs.job_links(ctx, found)
+    results = [job_json(job, links[job.id]) for job in found]
+    return answer(page(request, window, count, results), allow=ALLOW_LIST)
+
+
+async def job_detail(ctx: RequestContext, request: Request) -> Response:
+    """``GET jobs/<id>/``: one visible job; 404 when it is absent, hidden or not an id."""
+    text = request.path_params["job_id"]
+    job = None
+    if _JOB_ID.fullmatch(text) and int(text) < 2**31:
+        job = await jobs.get_job(ctx, int(text))
+    if job is None:
+        raise detail(404, NOT_FOUND)
+    links = await jobs.job_links(ctx, [job])
+    return answer(job_json(job, links[job.id]), allow=ALLOW_DETAIL)

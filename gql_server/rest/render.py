@@ -1,0 +1,34 @@
+"""JSON as LAVA's REST API writes it: compact separators, UTC datetimes ending in ``Z``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+ALLOW_READ = "GET, HEAD, OPTIONS"
+
+
+def lava_datetime(value: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC as DRF writes it: ``Z`` for ``+00:00``, the fraction only when non-zero."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat() + "Z"
+
+
+class JsonResponse(Response):
+    """A JSON body with compact separators, as DRF renders it."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def answer(content: Any, status: int = 200, allow: str = ALLOW_READ) -> JsonResponse:
+    """A REST answer with the headers every DRF response carries."""
+    return JsonResponse(content, status, headers={"Allow": allow, "Vary": "Accept, Cookie"})

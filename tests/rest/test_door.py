@@ -1,0 +1,58 @@
+"""/api/v0.2/ as LAVA routes it: the root, trailing slashes, 404 and 405."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.rest import rest_get
+
+ROOT_KEYS = [
+    "aliases",
+    "devices",
+    "devicetypes",
+    "jobs",
+    "permissions/devicetypes",
+    "permissions/devices",
+    "system",
+    "tags",
+    "workers",
+    "remote-artifact-tokens",
+    "groups",
+    "users",
+]
+
+
+def test_root_lists_top_level_routes_with_absolute_urls(lab):
+    response = rest_get(lab, "")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+    body = response.json()
+    assert list(body) == ROOT_KEYS
+    assert body["jobs"] == f"{lab.server.base_url}/api/v0.2/jobs/"
+    assert httpx.get(body["jobs"]).status_code == 200
+
+
+def test_paths_without_trailing_slash_are_redirected_permanently(lab):
+    base = lab.server.base_url
+    for path, target in [
+        ("/api/v0.2", "/api/v0.2/"),
+        ("/api/v0.2/jobs?limit=2", "/api/v0.2/jobs/?limit=2"),
+        ("/api/v0.2/system/version", "/api/v0.2/system/version/"),
+    ]:
+        response = httpx.get(base + path)
+        assert response.status_code == 301
+        assert response.headers["location"].endswith(target)
+
+
+def test_unknown_routes_are_an_html_404(lab):
+    for path in ("nosuch/", "nosuch", "jobs/1/nosuch/"):
+        response = rest_get(lab, path)
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+
+
+def test_writes_to_read_routes_are_405_with_a_detail(lab):
+    response = httpx.delete(lab.server.base_url + "/api/v0.2/system/version/")
+    assert response.status_code == 405
+    assert response.json() == {"detail": 'Method "DELETE" not allowed.'}

@@ -1,0 +1,169 @@
+"""jobs/ and jobs/<id>/: LAVA's fields, visibility, filters and ordering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.support.rest import rest_get
+
+UNSUPPORTED = "This filter is not supported by this server."
+
+FIELDS = [
+    "id",
+    "submitter",
+    "viewing_groups",
+    "description",
+    "health_check",
+    "requested_device_type",
+    "tags",
+    "actual_device",
+    "submit_time",
+    "start_time",
+    "end_time",
+    "state",
+    "health",
+    "priority",
+    "definition",
+    "metadata",
+    "original_definition",
+    "multinode_definition",
+    "failure_tags",
+    "failure_comment",
+]
+
+
+def moment(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def jobs(lab, viewer: str | None = "vis-admin", **params) -> dict:
+    response = rest_get(lab, "jobs/", viewer, **params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_jobs_carry_lavas_fields_in_order_and_never_the_token(lab):
+    job = jobs(lab, state="Finished", limit="1")["results"][0]
+    assert list(job) == FIELDS
+    assert job["state"] == "Finished"
+    assert job["health"] in {"Complete", "Incomplete", "Canceled", "Unknown"}
+    assert isinstance(job["submitter"], str) and isinstance(job["priority"], int)
+    assert job["submit_time"].endswith("Z") and job["end_time"].endswith("Z")
+
+
+def test_detail_is_the_listed_job(lab):
+    listed = jobs(lab, limit="1")["results"][0]
+    response = rest_get(lab, f"jobs/{listed['id']}/", "vis-admin")
+    assert response.status_code == 200
+    assert response.json() == listed
+
+
+def test_hidden_jobs_are_404_and_viewing_groups_are_ids(lab):
+    owned = rest_get(lab, f"jobs/{lab.scenario.personal_job}/", "vis-owner").json()
+    assert owned["submitter"] == "vis-owner"
+    hidden = rest_get(lab, f"jobs/{lab.scenario.personal_job}/")
+    assert hidden.status_code == 404 and hidden.json() == {"detail": "Not found."}
+    grouped = rest_get(lab, f"jobs/{lab.scenario.group_job}/", "vis-member").json()
+    assert grouped["viewing_groups"] and all(isinstance(g, int) for g in grouped["viewing_groups"])
+
+
+@pytest.mark.parametrize("reference", ["abc", "99999999", "99999999999999", "1.0"])
+def test_absent_or_malformed_ids_are_a_json_404(lab, reference):
+    response = rest_get(lab, f"jobs/{reference}/", "vis-admin")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_list_holds_only_visible_jobs(lab):
+    anonymous = {job["id"] for job in jobs(lab, None, limit="1000")["results"]}
+    admin = {job["id"] for job in jobs(lab, limit="1000")["results"]}
+    assert lab.scenario.public_job in anonymous
+    assert lab.scenario.personal_job not in anonymous and lab.scenario.personal_job in admin
+    assert anonymous < admin
+
+
+def test_state_health_and_label_lists_filter(lab):
+    done = jobs(lab, state="Finished", health="Complete", limit="1000")
+    assert done["count"] > 0
+    assert {(j["state"], j["health"]) for j in done["results"]} == {("Finished", "Complete")}
+    either = jobs(lab, health__in="Complete,Incomplete", limit="1000")
+    assert {j["health"] for j in either["results"]} == {"Complete", "Incomplete"}
+    assert jobs(lab, state="Submitted")["count"] + done["count"] <= jobs(lab)["count"]
+
+
+def test_id_and_time_filters(lab):
+    newest = jobs(lab, limit="3")["results"]
+    ids = [job["id"] for job in newest]
+    assert [j["id"] for j in jobs(lab, id=str(ids[1]))["results"]] == [ids[1]]
+    assert [j["id"] for j in jobs(lab, id__in=f"{ids[0]},{ids[2]}")["results"]] == [ids[0], ids[2]]
+    assert [j["id"] for j in jobs(lab, id__gt=str(ids[1]))["results"]] == [ids[0]]
+    assert all(j["id"] < ids[1] for j in jobs(lab, id__lt=str(ids[1]))["results"])
+    when = newest[1]["submit_time"]
+    exact = jobs(lab, submit_time=when, limit="1000")["results"]
+    assert exact and all(j["submit_time"] == when for j in exact)
+    later = jobs(lab, submit_time__gt=when, limit="1000")["results"]
+    earlier = jobs(lab, submit_time__lt=when, limit="1000")["results"]
+    assert all(moment(j["submit_time"]) > moment(when) for j in later)
+    assert all(moment(j["submit_time"]) < moment(when) for j in earlier)
+    assert len(later) + len(exact) + len(earlier) == jobs(lab)["count"]
+
+
+def test_related_filters_by_key(lab):
+    job = rest_get(lab, f"jobs/{lab.scenario.public_job}/", "vis-admin").json()
+    by_type = jobs(lab, requested_device_type=job["requested_device_type"], limit="1000")
+    assert {j["requested_device_type"] for j in by_type["results"]} == {
+        job["requested_device_type"]
+    }
+    mine = jobs(lab, submitter__username="vis-owner", limit="1000")["results"]
+    assert mine and {j["submitter"] for j in mine} == {"vis-owner"}
+    checks = jobs(lab, health_check="true", limit="1000")["results"]
+    assert all(j["health_check"] for j in checks)
+
+
+@pytest.mark.parametrize(
+    ("params", "body"),
+    [
+        ({"id": "abc"}, {"id": ["Enter a number."]}),
+        ({"id__lt": "9" * 30}, {"id__lt": ["Enter a number."]}),
+        ({"submit_time__gt": "yesterday"}, {"submit_time__gt": ["Enter a valid date/time."]}),
+        (
+            {"state": "finished"},
+            {"state": ["Select a valid choice. finished is not one of the available choices."]},
+        ),
+        (
+            {"health__in": "Complete,Bogus"},
+            {"health__in": ["Select a valid choice. Bogus is not one of the available choices."]},
+        ),
+        (
+            {"definition__contains": "x"},
+            {"definition__contains": [UNSUPPORTED]},
+        ),
+        ({"health_check!": "true"}, {"health_check!": [UNSUPPORTED]}),
+    ],
+)
+def test_bad_or_unsupported_filters_are_a_400_naming_the_parameter(lab, params, body):
+    response = rest_get(lab, "jobs/", "vis-admin", **params)
+    assert response.status_code == 400
+    assert response.json() == body
+
+
+def test_unknown_parameters_and_empty_values_are_ignored(lab):
+    everything = jobs(lab)["count"]
+    assert jobs(lab, nosuchfield="1", search="x", state="")["count"] == everything
+
+
+def test_ordering(lab):
+    oldest = jobs(lab, ordering="id", limit="5")["results"]
+    assert [j["id"] for j in oldest] == sorted(j["id"] for j in oldest)
+    by_submit = jobs(lab, ordering="-submit_time", limit="20")["results"]
+    times = [moment(j["submit_time"]) for j in by_submit]
+    assert times == sorted(times, reverse=True)
+    started = [
+        moment(j["start_time"])
+        for j in jobs(lab, ordering="start_time,nosuch", limit="1000")["results"]
+    ]
+    present = [t for t in started if t is not None]
+    assert present and started[: len(present)] == sorted(present)
+    assert jobs(lab, ordering="nosuch", limit="5")["results"] == jobs(lab, limit="5")["results"]
