@@ -56,3 +56,11 @@ def test_writes_to_read_routes_are_405_with_a_detail(lab):
     response = httpx.delete(lab.server.base_url + "/api/v0.2/system/version/")
     assert response.status_code == 405
     assert response.json() == {"detail": 'Method "DELETE" not allowed.'}
+
+
+def test_head_has_the_headers_of_get_and_no_body(lab):
+    url = lab.server.base_url + "/api/v0.2/jobs/?limit=2"
+    got, head = httpx.get(url), httpx.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] != "0"
+    assert head.headers["allow"] == "GET, POST, HEAD, OPTIONS"
