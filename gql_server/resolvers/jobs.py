@@ -61,6 +61,11 @@ class JobFilter:
     started_before: dt.datetime | None = None
     ended_after: dt.datetime | None = None
     ended_before: dt.datetime | None = None
+    priorities: Sequence[int] | None = None
+    priority_at_least: int | None = None
+    priority_at_most: int | None = None
+    started: bool | None = None
+    ended: bool | None = None
     longer_than: dt.timedelta | None = None  # run time (to now while running); legacy doors only
 
 
@@ -113,6 +118,15 @@ def filter_clauses(spec: JobFilter) -> list:
     clauses += _time_range(TestJob.submit_time, spec.submitted_after, spec.submitted_before)
     clauses += _time_range(TestJob.start_time, spec.started_after, spec.started_before)
     clauses += _time_range(TestJob.end_time, spec.ended_after, spec.ended_before)
+    if spec.priorities is not None:
+        clauses.append(TestJob.priority.in_(list(spec.priorities)))
+    if spec.priority_at_least is not None:
+        clauses.append(TestJob.priority >= spec.priority_at_least)
+    if spec.priority_at_most is not None:
+        clauses.append(TestJob.priority <= spec.priority_at_most)
+    for column, present in ((TestJob.start_time, spec.started), (TestJob.end_time, spec.ended)):
+        if present is not None:
+            clauses.append(column.is_not(None) if present else column.is_(None))
     return clauses
 
 

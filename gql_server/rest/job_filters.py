@@ -92,13 +92,25 @@ def _boolean(name: str, text: str) -> bool:
     raise invalid_filter(name, message)
 
 
-def _time_filters(field: str, after: str, before: str) -> dict[str, Parser]:
-    """``<field>``, ``<field>__gt`` and ``<field>__lt`` for one of the job's times."""
-    return {
+def _priority_bound(name: str, text: str, shift: int) -> int:
+    """A priority bound moved by ``shift``, kept just outside LAVA's 0..100 range so that it
+    stays a valid column value and selects the same jobs."""
+    return min(max(_number(name, text) + shift, -1), 101)
+
+
+def _time_filters(
+    field: str, after: str, before: str, present: str | None = None
+) -> dict[str, Parser]:
+    """``<field>``, ``<field>__gt``, ``<field>__lt`` (and ``<field>__isnull`` when the time
+    may be unset) for one of the job's times."""
+    parsers: dict[str, Parser] = {
         field: lambda n, v: JobFilter(**{after: _moment(n, v), before: _moment(n, v) + _TICK}),
         f"{field}__gt": lambda n, v: JobFilter(**{after: _moment(n, v) + _TICK}),
         f"{field}__lt": lambda n, v: JobFilter(**{before: _moment(n, v)}),
     }
+    if present is not None:
+        parsers[f"{field}__isnull"] = lambda n, v: JobFilter(**{present: not _boolean(n, v)})
+    return parsers
 
 
 PARSERS: dict[str, Parser] = {
@@ -116,8 +128,14 @@ PARSERS: dict[str, Parser] = {
     "submitter__username": lambda _n, v: JobFilter(submitters=[v]),
     "description__icontains": lambda _n, v: JobFilter(description_contains=v),
     **_time_filters("submit_time", "submitted_after", "submitted_before"),
-    **_time_filters("start_time", "started_after", "started_before"),
-    **_time_filters("end_time", "ended_after", "ended_before"),
+    **_time_filters("start_time", "started_after", "started_before", "started"),
+    **_time_filters("end_time", "ended_after", "ended_before", "ended"),
+    "priority": lambda n, v: JobFilter(priorities=[_number(n, v)]),
+    "priority__in": lambda n, v: JobFilter(priorities=[_number(n, p) for p in v.split(",")]),
+    "priority__gt": lambda n, v: JobFilter(priority_at_least=_priority_bound(n, v, 1)),
+    "priority__gte": lambda n, v: JobFilter(priority_at_least=_priority_bound(n, v, 0)),
+    "priority__lt": lambda n, v: JobFilter(priority_at_most=_priority_bound(n, v, -1)),
+    "priority__lte": lambda n, v: JobFilter(priority_at_most=_priority_bound(n, v, 0)),
 }
 
 

@@ -110,6 +110,24 @@ def test_id_and_time_filters(lab):
     assert len(later) + len(exact) + len(earlier) == jobs(lab)["count"]
 
 
+def test_priority_and_unset_time_filters(lab):
+    everything = jobs(lab)["count"]
+    high = jobs(lab, priority__gt="50", limit="1000")["results"]
+    rest = jobs(lab, priority__lte="50")["count"]
+    assert all(j["priority"] > 50 for j in high) and len(high) + rest == everything
+    assert all(j["priority"] == 50 for j in jobs(lab, priority="50", limit="1000")["results"])
+    assert jobs(lab, priority__gt=str(2**31 - 1))["count"] == 0
+    first, second = sorted({j["priority"] for j in jobs(lab, limit="1000")["results"]})[:2]
+    both = jobs(lab, priority__in=f"{first},{second}")["count"]
+    assert (
+        both == jobs(lab, priority=str(first))["count"] + jobs(lab, priority=str(second))["count"]
+    )
+    queued = jobs(lab, start_time__isnull="true", limit="1000")["results"]
+    assert queued and all(j["start_time"] is None for j in queued)
+    ended = jobs(lab, end_time__isnull="false", limit="1000")["results"]
+    assert ended and all(j["end_time"] for j in ended)
+
+
 def test_related_filters_by_key(lab):
     job = rest_get(lab, f"jobs/{lab.scenario.public_job}/", "vis-admin").json()
     by_type = jobs(lab, requested_device_type=job["requested_device_type"], limit="1000")
