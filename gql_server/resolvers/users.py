@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, select, union
@@ -414,6 +414,48 @@ async def _permission(session: AsyncSession, app: str, model: str, codename: str
     return found
 
 
+@dataclasses.dataclass(frozen=True)
+class _PermissionHolders:
+    """What differs between the global permissions of users and those of groups."""
+
+    needed: str
+    link: type[UserPermission] | type[GroupPermission]
+    owner_column: str
+    named: Callable[[AsyncSession, str], Awaitable[User | Group]]
+
+
+_USER_PERMISSIONS = _PermissionHolders("auth.change_user", UserPermission, "user_id", _user_named)
+_GROUP_PERMISSIONS = _PermissionHolders(
+    "auth.change_group", GroupPermission, "group_id", _group_named
+)
+
+
+async def _set_permission(
+    ctx: RequestContext,
+    holders: _PermissionHolders,
+    name: str,
+    app: str,
+    model: str,
+    codename: str,
+    *,
+    held: bool,
+) -> None:
+    """Give (``held``) or take a global permission to or from the user or group ``name``;
+    giving one already held or taking one not held changes nothing."""
+    require_global(ctx, holders.needed)
+    link = holders.link
+    async with ctx.db() as session:
+        owner = await holders.named(session, name)
+        permission = await _permission(session, app, model, codename)
+        owner_column = getattr(link, holders.owner_column)
+        this = (owner_column == owner.id, link.permission_id == permission.id)
+        if not held:
+            await session.execute(delete(link).where(*this))
+        elif await session.scalar(select(link.id).where(*this)) is None:
+            session.add(link(**{holders.owner_column: owner.id, "permission_id": permission.id}))
+        await ctx.commit(session)
+
+
 async def user_details(ctx: RequestContext, username: str) -> UserDetails:
     """A user with its groups and direct permissions (needs ``auth.view_user``)."""
     require_global(ctx, "auth.view_user")
@@ -581,16 +623,7 @@ async def grant_user_permission(
     ctx: RequestContext, username: str, app: str, model: str, codename: str
 ) -> None:
     """Give a user a global permission (needs ``auth.change_user``)."""
-    require_global(ctx, "auth.change_user")
-    async with ctx.db() as session:
-        user = await _user_named(session, username)
-        permission = await _permission(session, app, model, codename)
-        held = select(UserPermission.id).where(
-            UserPermission.user_id == user.id, UserPermission.permission_id == permission.id
-        )
-        if await session.scalar(held) is None:
-            session.add(UserPermission(user_id=user.id, permission_id=permission.id))
-        await ctx.commit(session)
+    await _set_permission(ctx, _USER_PERMISSIONS, username, app, model, codename, held=True)
 
 
 async def revoke_user_permission(
@@ -598,16 +631,7 @@ async def revoke_user_permission(
 ) -> None:
     """Take a global permission from a user; nothing happens if it does not hold it (needs
     ``auth.change_user``)."""
-    require_global(ctx, "auth.change_user")
-    async with ctx.db() as session:
-        user = await _user_named(session, username)
-        permission = await _permission(session, app, model, codename)
-        await session.execute(
-            delete(UserPermission).where(
-                UserPermission.user_id == user.id, UserPermission.permission_id == permission.id
-            )
-        )
-        await ctx.commit(session)
+    await _set_permission(ctx, _USER_PERMISSIONS, username, app, model, codename, held=False)
 
 
 async def group_details(ctx: RequestContext, name: str) -> GroupDetails:
@@ -661,33 +685,14 @@ async def grant_group_permission(
     ctx: RequestContext, name: str, app: str, model: str, codename: str
 ) -> None:
     """Give a group a global permission (needs ``auth.change_group``)."""
-    require_global(ctx, "auth.change_group")
-    async with ctx.db() as session:
-        group = await _group_named(session, name)
-        permission = await _permission(session, app, model, codename)
-        held = select(GroupPermission.id).where(
-            GroupPermission.group_id == group.id, GroupPermission.permission_id == permission.id
-        )
-        if await session.scalar(held) is None:
-            session.add(GroupPermission(group_id=group.id, permission_id=permission.id))
-        await ctx.commit(session)
+    await _set_permission(ctx, _GROUP_PERMISSIONS, name, app, model, codename, held=True)
 
 
 async def revoke_group_permission(
     ctx: RequestContext, name: str, app: str, model: str, codename: str
 ) -> None:
     """Take a global permission from a group (needs ``auth.change_group``)."""
-    require_global(ctx, "auth.change_group")
-    async with ctx.db() as session:
-        group = await _group_named(session, name)
-        permission = await _permission(session, app, model, codename)
-        await session.execute(
-            delete(GroupPermission).where(
-                GroupPermission.group_id == group.id,
-                GroupPermission.permission_id == permission.id,
-            )
-        )
-        await ctx.commit(session)
+    await _set_permission(ctx, _GROUP_PERMISSIONS, name, app, model, codename, held=False)
 
 
 async def set_user_groups(ctx: RequestContext, email: str, groups: Any) -> None:

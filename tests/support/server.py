@@ -128,17 +128,3 @@ def xmlrpc_proxy(base_url: str, username: str | None = None, token: str | None =
     scheme, _, host = base_url.partition("://")
     credentials = f"{username}:{token}@" if username and token else ""
     return xmlrpc.client.ServerProxy(f"{scheme}://{credentials}{host}/RPC2", allow_none=True)
-
-
-def finished_demo_job(proxy) -> int:
-    """A complete job of the demo lab with a real log (records with dt, lvl and msg) and
-    both times, found over XML-RPC; jobs other tests made are passed over."""
-    import yaml
-
-    for job in proxy.scheduler.jobs.list("FINISHED", "COMPLETE", 0, 100, 0, True):
-        if not isinstance(job["id"], int) or not (job["start_time"] and job["end_time"]):
-            continue
-        records = yaml.safe_load(proxy.scheduler.jobs.logs(job["id"])[1].data)
-        if isinstance(records, list) and len(records) > 4 and isinstance(records[0], dict):
-            return job["id"]
-    raise AssertionError("no finished demo job with a log")

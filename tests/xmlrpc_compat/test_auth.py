@@ -8,40 +8,12 @@ import xmlrpc.client
 
 import pytest
 
-from tests.conftest import make_token
 from tests.support.definitions import SINGLE, usable_device_type
-from tests.support.server import xmlrpc_proxy
-
-LOGIN_REQUIRED = (401, "Authentication with user and token required for this API.")
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def outsider(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-outsider", lab.tokens["vis-outsider"])
+from tests.support.xmlrpc import LOGIN_REQUIRED, fault, new_user, xmlrpc_proxy
 
 
 def unique(label: str) -> str:
     return f"xr-auth-{label}-{uuid.uuid4().hex[:8]}"
-
-
-def fault(method, *args) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        method(*args)
-    return raised.value.faultCode, raised.value.faultString
-
-
-def proxy_for(lab, admin, label: str):
-    """A new user with a token, and an XML-RPC proxy authenticated as it."""
-    username = unique(label)
-    admin.auth.users.add(username)
-    return username, xmlrpc_proxy(
-        lab.server.base_url, username, make_token(lab.database_url, username)
-    )
 
 
 def missing(username: str, permission: str) -> tuple[int, str]:
@@ -180,7 +152,7 @@ def test_user_faults(admin):
 
 
 def test_a_deactivated_user_cannot_call(lab, admin):
-    username, proxy = proxy_for(lab, admin, "inactive")
+    username, proxy = new_user(lab, admin, "xr-auth-inactive")
     assert proxy.system.whoami() == username
     admin.auth.users.update(username, None, None, None, False)
     with pytest.raises(xmlrpc.client.ProtocolError) as raised:
@@ -191,7 +163,7 @@ def test_a_deactivated_user_cannot_call(lab, admin):
 
 
 def test_a_user_who_submitted_jobs_is_kept(lab, admin):
-    username, proxy = proxy_for(lab, admin, "submitter")
+    username, proxy = new_user(lab, admin, "xr-auth-submitter")
     device_type = usable_device_type(lab.sync_url)
     job_id = proxy.scheduler.jobs.submit(
         SINGLE.format(device_type=device_type, visibility="public")
@@ -251,7 +223,7 @@ def test_groups(admin):
 
 
 def test_user_permissions_grant_rights(lab, admin):
-    username, proxy = proxy_for(lab, admin, "viewer")
+    username, proxy = new_user(lab, admin, "xr-auth-viewer")
     assert fault(lambda: proxy.auth.users.list()) == missing(username, "auth.view_user")
 
     assert admin.auth.users.perms.add(username, "auth", "user", "view_user") is None
@@ -315,7 +287,7 @@ def test_permission_faults(admin):
 
 
 def test_group_permissions_reach_members(lab, admin):
-    username, proxy = proxy_for(lab, admin, "grouped")
+    username, proxy = new_user(lab, admin, "xr-auth-grouped")
     group = unique("admins")
     admin.auth.groups.add(group)
     assert fault(lambda: proxy.auth.groups.list()) == missing(username, "auth.view_group")

@@ -9,7 +9,7 @@ import xmlrpc.client
 import httpx
 import pytest
 
-from tests.support.server import xmlrpc_proxy
+from tests.support.xmlrpc import xmlrpc_proxy
 
 CALL = (
     b"<?xml version='1.0'?><methodCall><methodName>system.whoami</methodName>"

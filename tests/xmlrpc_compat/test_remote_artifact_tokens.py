@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-import xmlrpc.client
-
-import pytest
 import sqlalchemy
 
-from tests.conftest import make_token
-from tests.support.server import xmlrpc_proxy
+from tests.support.xmlrpc import fault, new_user, xmlrpc_proxy
 
 INTERNAL = "Internal Server Error (contact server administrator for details)"
 
 
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-def new_user(lab, admin):
-    """A new user and an XML-RPC proxy authenticated as it."""
-    username = f"xr-auth-tokens-{uuid.uuid4().hex[:8]}"
-    admin.auth.users.add(username)
-    token = make_token(lab.database_url, username)
-    return username, xmlrpc_proxy(lab.server.base_url, username, token)
-
-
-def fault(method, *args) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        method(*args)
-    return raised.value.faultCode, raised.value.faultString
-
-
 def test_add_list_show_and_delete(lab, admin):
-    _, owner = new_user(lab, admin)
+    _, owner = new_user(lab, admin, "xr-auth-tokens")
     tokens = owner.scheduler.remote_artifact_tokens
     assert tokens.list() == []
     assert tokens.add("zeta", "z-secret") is None
@@ -53,8 +29,8 @@ def test_add_list_show_and_delete(lab, admin):
 
 
 def test_each_user_reaches_only_its_own_tokens(lab, admin):
-    _, first = new_user(lab, admin)
-    _, second = new_user(lab, admin)
+    _, first = new_user(lab, admin, "xr-auth-tokens")
+    _, second = new_user(lab, admin, "xr-auth-tokens")
     first.scheduler.remote_artifact_tokens.add("shared-name", "first-secret")
     second.scheduler.remote_artifact_tokens.add("shared-name", "second-secret")
     assert first.scheduler.remote_artifact_tokens.show("shared-name") == "first-secret"
@@ -72,7 +48,7 @@ def test_each_user_reaches_only_its_own_tokens(lab, admin):
 
 
 def test_faults(lab, admin):
-    _, owner = new_user(lab, admin)
+    _, owner = new_user(lab, admin, "xr-auth-tokens")
     tokens = owner.scheduler.remote_artifact_tokens
     tokens.add("name", "secret")
     assert fault(tokens.add, "name", "other") == (400, "Bad request: token already exists?")
@@ -107,7 +83,7 @@ def test_anonymous_callers_must_authenticate(lab):
 
 
 def test_tokens_are_stored_for_their_owner_and_go_with_it(lab, admin):
-    username, owner = new_user(lab, admin)
+    username, owner = new_user(lab, admin, "xr-auth-tokens")
     owner.scheduler.remote_artifact_tokens.add("kept", "kept-secret")
     user_id = admin.auth.users.show(username)["id"]
     engine = sqlalchemy.create_engine(lab.sync_url)

@@ -20,9 +20,8 @@ from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.resolvers.context import ANONYMOUS, RequestContext, Viewer
 from gql_server.resolvers.jobs import get_job
 from gql_server.resolvers.results import Window, job_case_batches, job_junit, job_tap13
-from tests.support.server import xmlrpc_proxy
+from tests.support.xmlrpc import LOGIN_REQUIRED, fault, user_id, xmlrpc_proxy
 
-LOGIN_REQUIRED = (401, "Authentication with user and token required for this API.")
 LOGGED = dt.datetime(2022, 7, 1, 0, 46, 44, 605000, tzinfo=dt.UTC)
 PERF_METADATA = (
     "case: perf-metric-00\ndefinition: 3_perf\nmeasurement: '341.0852'\nresult: pass\nunits: ms\n"
@@ -103,22 +102,6 @@ def results_job(lab) -> ResultsJob:
         made = ResultsJob(job.id, job.sub_id, private.id, cases)
     engine.dispose()
     return made
-
-
-@pytest.fixture
-def owner(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-owner", lab.tokens["vis-owner"])
-
-
-@pytest.fixture
-def outsider(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-outsider", lab.tokens["vis-outsider"])
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
 
 
 def test_job_results_yaml_is_what_lavacli_reads(lab, owner, results_job):
@@ -378,7 +361,7 @@ def test_exporter_reads_nothing_of_an_invisible_job(lab, results_job):
 
 
 def test_tap13_and_junit_of_a_job(lab, results_job):
-    owner = Viewer(user_id=_user_id(lab, "vis-owner"), username="vis-owner")
+    owner = Viewer(user_id=user_id(lab, "vis-owner"), username="vis-owner")
     tap = "".join(read_as(lab, owner, lambda ctx: job_tap13(ctx, results_job.id)))
     assert tap.splitlines()[:4] == [
         "TAP version 13",
@@ -404,11 +387,3 @@ def test_tap13_and_junit_of_a_job(lab, results_job):
     assert {c.getAttribute("classname") for c in document.getElementsByTagName("testcase")} == {
         "xr_lava", "xr_0_smoke", "xr_3_perf"
     }  # fmt: skip
-
-
-def _user_id(lab, username: str) -> int:
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with Session(engine) as session:
-        found = session.scalars(sqlalchemy.select(User.id).where(User.username == username)).one()
-    engine.dispose()
-    return found

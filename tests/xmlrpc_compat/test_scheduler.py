@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import xmlrpc.client
 
-import pytest
 import yaml
 
 from tests.support.definitions import MULTINODE, SINGLE, usable_device_type
-from tests.support.server import finished_demo_job, xmlrpc_proxy
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
+from tests.support.xmlrpc import fault, finished_demo_job, xmlrpc_proxy
 
 
 def test_job_details_state_and_health(lab, member):

@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-import xmlrpc.client
 
-import pytest
 import sqlalchemy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gql_server.db.models import ContentType, Permission, User, UserPermission
 from tests.conftest import make_token
-from tests.support.server import gql_server_command, xmlrpc_proxy
-
-LOGIN = (401, "Authentication with user and token required for this API.")
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
-
-
-@pytest.fixture
-def anonymous(lab):
-    return xmlrpc_proxy(lab.server.base_url)
+from tests.support.server import gql_server_command
+from tests.support.xmlrpc import LOGIN_REQUIRED as LOGIN
+from tests.support.xmlrpc import fault, xmlrpc_proxy
 
 
 def grant_global(lab, username: str, codename: str) -> None:

@@ -3,62 +3,25 @@ templates and health checks, per-group permissions, and aliases."""
 
 from __future__ import annotations
 
-import subprocess
 import xmlrpc.client
 
 import pytest
-import sqlalchemy
 
 from tests.conftest import make_token
-from tests.support.server import gql_server_command, xmlrpc_proxy
+from tests.support.xmlrpc import LOGIN_REQUIRED as LOGIN
+from tests.support.xmlrpc import cli, execute, fault, xmlrpc_proxy
 
 SHOW_KEYS = [
     "name", "description", "display", "health_disabled", "health_denominator",
     "health_frequency", "aliases", "devices", "default_template", "permissions",
 ]  # fmt: skip
-LOGIN = (401, "Authentication with user and token required for this API.")
 INTERNAL = "Internal Server Error (contact server administrator for details)"
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-def execute(lab, statement: str, **params) -> list:
-    """Run SQL on the lab's database (for rows only this module uses); returns the rows."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with engine.begin() as connection:
-        result = connection.execute(sqlalchemy.text(statement), params)
-        rows = result.all() if result.returns_rows else []
-    engine.dispose()
-    return rows
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
-
-
-@pytest.fixture
-def anonymous(lab):
-    return xmlrpc_proxy(lab.server.base_url)
 
 
 @pytest.fixture
 def staff(lab):
     """A staff user (not a superuser): the only kind that may manage permissions."""
-    subprocess.run(
-        gql_server_command(lab.database_url, "users", "add", "xr-dt-staff", "--staff"),
-        check=True,
-        capture_output=True,
-    )
+    cli(lab, "users", "add", "xr-dt-staff", "--staff")
     return xmlrpc_proxy(
         lab.server.base_url, "xr-dt-staff", make_token(lab.database_url, "xr-dt-staff")
     )

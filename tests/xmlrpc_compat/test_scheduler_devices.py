@@ -6,17 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import subprocess
 import xmlrpc.client
 
 import pytest
-import sqlalchemy
 import yaml
-from sqlalchemy.orm import Session
 
 from gql_server.db.models import DeviceType, StoredFile, TestJob, Worker
 from gql_server.lab.enums import JobState
-from tests.support.server import gql_server_command, xmlrpc_proxy
+from tests.support.xmlrpc import cli, execute, fault, run_sql, xmlrpc_proxy
 
 PREFIX = "xr-devices"
 TYPE = f"{PREFIX}-type"
@@ -31,36 +28,6 @@ SHOW_KEYS = [
 _numbers = itertools.count()
 
 
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-def cli(lab, *args: str) -> str:
-    done = subprocess.run(
-        gql_server_command(lab.database_url, *args), capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
-def run_sql(lab, *rows) -> None:
-    """Insert rows (setup this module owns) straight into the lab's database."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with Session(engine, expire_on_commit=False) as session:
-        session.add_all(rows)
-        session.commit()
-    engine.dispose()
-
-
-def query(lab, statement: str, **params) -> list:
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with engine.connect() as connection:
-        rows = connection.execute(sqlalchemy.text(statement), params).all()
-    engine.dispose()
-    return rows
-
-
 @pytest.fixture(scope="module")
 def inventory(lab) -> None:
     """A device type, a worker, a staff user and a group of this module's own."""
@@ -68,16 +35,6 @@ def inventory(lab) -> None:
     cli(lab, "users", "add", STAFF, "--staff")
     cli(lab, "groups", "add", GROUP, "--member", "vis-outsider")
     return cli(lab, "tokens", "add", "--user", STAFF)
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
 
 
 @pytest.fixture
@@ -115,7 +72,7 @@ def test_add_show_list_update_and_delete(lab, admin, device):
     assert admin.scheduler.devices.update(device, *changes) is None
     shown = admin.scheduler.devices.show(device)
     assert (shown["health"], shown["description"]) == ("Maintenance", "bench 3")
-    owner = query(
+    owner = execute(
         lab,
         "SELECT u.username FROM lava_scheduler_app_device d JOIN auth_user u"
         " ON u.id = d.physical_owner_id WHERE d.hostname = :h",
@@ -198,7 +155,7 @@ def test_update_checks_everything_before_writing(lab, admin, member, device):
 
 
 def test_retiring_cancels_the_current_job_and_deleting_removes_jobs(lab, admin, device):
-    submitter = query(lab, "SELECT id FROM auth_user WHERE username = 'vis-admin'")[0][0]
+    submitter = execute(lab, "SELECT id FROM auth_user WHERE username = 'vis-admin'")[0][0]
     started = dt.datetime.now(dt.UTC)
     job = TestJob(
         description=f"{PREFIX} running", submitter_id=submitter, requested_device_type_id=TYPE,
@@ -212,7 +169,7 @@ def test_retiring_cancels_the_current_job_and_deleting_removes_jobs(lab, admin, 
     admin.scheduler.devices.update(device, None, None, None, None, "RETIRED")
     shown = admin.scheduler.jobs.show(job.id)
     assert (shown["state"], shown["health"]) == ("Canceling", "Unknown")
-    events = query(
+    events = execute(
         lab,
         "SELECT data FROM gql_server_event WHERE topic LIKE '%.device' AND data LIKE :h",
         h=f'%"{device}"%',
@@ -343,12 +300,12 @@ def test_help_texts(admin):
 def test_owner_is_unchanged_without_user_name(lab, admin, device):
     admin.scheduler.devices.update(device, None, "vis-owner")
     admin.scheduler.devices.update(device, None, None, None, None, "BAD")
-    owners = query(
+    owners = execute(
         lab,
         "SELECT physical_owner_id FROM lava_scheduler_app_device WHERE hostname = :h",
         h=device,
     )
-    expected = query(lab, "SELECT id FROM auth_user WHERE username = 'vis-owner'")
+    expected = execute(lab, "SELECT id FROM auth_user WHERE username = 'vis-owner'")
     assert owners == expected  # the owner survives unrelated updates
 
 

@@ -9,13 +9,11 @@ import json
 import xmlrpc.client
 
 import pytest
-import sqlalchemy
 import yaml
-from sqlalchemy.orm import Session
 
 from gql_server.db.models import Alias, Device, DeviceType, StoredFile, TestJob, Worker
 from gql_server.lab.enums import DeviceHealth, DeviceState, JobHealth, JobState
-from tests.support.server import xmlrpc_proxy
+from tests.support.xmlrpc import execute, fault, run_sql, user_id
 
 PREFIX = "xr-legacy"
 TYPE = f"{PREFIX}-type"  # devices tests add and change
@@ -40,35 +38,6 @@ COMPLETE_TEMPLATE = (
     "{% if extra %}extra: {{ extra }}\n{% endif %}"
 )
 _numbers = itertools.count()
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-def run_sql(lab, *rows) -> None:
-    """Insert rows (setup this module owns) straight into the lab's database."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with Session(engine, expire_on_commit=False) as session:
-        for row in rows:
-            session.add(row)
-            session.flush()
-        session.commit()
-    engine.dispose()
-
-
-def query(lab, statement: str, **params) -> list:
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with engine.connect() as connection:
-        rows = connection.execute(sqlalchemy.text(statement), params).all()
-    engine.dispose()
-    return rows
-
-
-def user_id(lab, username: str) -> int:
-    return query(lab, "SELECT id FROM auth_user WHERE username = :u", u=username)[0][0]
 
 
 def counted(name: str, state: DeviceState, health: DeviceHealth, worker: str = ONLINE) -> Device:
@@ -127,21 +96,6 @@ def inventory(lab) -> dict[str, int]:
     )  # fmt: skip
     run_sql(lab, *jobs.values(), running)
     return {name: job.id for name, job in jobs.items()} | {"running": running.id}
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
-
-
-@pytest.fixture
-def anonymous(lab):
-    return xmlrpc_proxy(lab.server.base_url)
 
 
 @pytest.fixture
@@ -241,7 +195,7 @@ def test_recent_jobs_for_device(lab, inventory, admin, member, anonymous):
 
 
 def device_events(lab, hostname: str) -> list[dict]:
-    rows = query(
+    rows = execute(
         lab,
         "SELECT data FROM gql_server_event WHERE topic LIKE '%.device' AND data LIKE :h"
         " ORDER BY id",

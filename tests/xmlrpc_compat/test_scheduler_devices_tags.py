@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import xmlrpc.client
 
 import pytest
-import sqlalchemy
-from sqlalchemy.orm import Session
 
 from gql_server.db.models import DeviceType, Worker
-from tests.support.server import xmlrpc_proxy
+from tests.support.xmlrpc import execute, fault, run_sql, xmlrpc_proxy
 
 PREFIX = "xr-devices-tags"
 TYPE = f"{PREFIX}-type"
@@ -18,39 +15,14 @@ WORKER = f"{PREFIX}-worker"
 _numbers = itertools.count()
 
 
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
 def tag_names(lab) -> set[str]:
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with engine.connect() as connection:
-        names = connection.execute(sqlalchemy.text("SELECT name FROM lava_scheduler_app_tag"))
-        found = {name for (name,) in names}
-    engine.dispose()
-    return found
+    return {name for (name,) in execute(lab, "SELECT name FROM lava_scheduler_app_tag")}
 
 
 @pytest.fixture(scope="module")
 def inventory(lab) -> None:
     """A device type and a worker of this module's own."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with Session(engine) as session:
-        session.add_all([DeviceType(name=TYPE), Worker(hostname=WORKER)])
-        session.commit()
-    engine.dispose()
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
+    run_sql(lab, DeviceType(name=TYPE), Worker(hostname=WORKER))
 
 
 @pytest.fixture

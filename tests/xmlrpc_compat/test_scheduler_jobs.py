@@ -9,23 +9,12 @@ import pytest
 import yaml
 
 from tests.support.definitions import MULTINODE, SINGLE, usable_device_type
-from tests.support.server import finished_demo_job, xmlrpc_proxy
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
+from tests.support.xmlrpc import fault, finished_demo_job, xmlrpc_proxy
 
 
 @pytest.fixture
 def device_type(lab) -> str:
     return usable_device_type(lab.sync_url)
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
 
 
 def test_submit_show_definition_and_cancel(lab, member, device_type):

@@ -2,45 +2,8 @@
 
 from __future__ import annotations
 
-import xmlrpc.client
-
-import pytest
-import sqlalchemy
-
-from tests.support.server import xmlrpc_proxy
-
-LOGIN = (401, "Authentication with user and token required for this API.")
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-def execute(lab, statement: str, **params) -> list:
-    """Run SQL on the lab's database (for rows only this module uses); returns the rows."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with engine.begin() as connection:
-        result = connection.execute(sqlalchemy.text(statement), params)
-        rows = result.all() if result.returns_rows else []
-    engine.dispose()
-    return rows
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
-
-
-@pytest.fixture
-def anonymous(lab):
-    return xmlrpc_proxy(lab.server.base_url)
+from tests.support.xmlrpc import LOGIN_REQUIRED as LOGIN
+from tests.support.xmlrpc import execute, fault
 
 
 def test_add_list_show_and_delete(admin, anonymous):

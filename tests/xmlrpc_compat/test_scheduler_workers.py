@@ -26,7 +26,7 @@ from gql_server.db.models import (
 from gql_server.lab.enums import DeviceHealth
 from tests.conftest import make_token
 from tests.support.scenario import _permission
-from tests.support.server import xmlrpc_proxy
+from tests.support.xmlrpc import fault, xmlrpc_proxy
 
 SHOW_KEYS = [
     "hostname", "description", "state", "health", "devices", "last_ping", "job_limit",
@@ -39,22 +39,6 @@ FILES = [
     ("env", "Worker '{}' does not have an env file", "env"),
     ("env_dut", "Worker '{}' does not have an env-dut file", "DUT env"),
 ]
-
-
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
 
 
 @pytest.fixture

@@ -6,12 +6,7 @@ import xmlrpc.client
 
 import pytest
 
-from tests.support.server import xmlrpc_proxy
-
-
-@pytest.fixture
-def admin(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
+from tests.support.xmlrpc import xmlrpc_proxy
 
 
 def test_version_whoami_and_api_version(lab, admin):

@@ -3,15 +3,10 @@ managing group memberships and per-object group permissions; and the whole catal
 
 from __future__ import annotations
 
-import subprocess
-import xmlrpc.client
-
 import pytest
-import sqlalchemy
-from sqlalchemy.orm import Session
 
 from gql_server.db.models import Device, DeviceType
-from tests.support.server import gql_server_command, xmlrpc_proxy
+from tests.support.xmlrpc import cli, fault, run_sql, xmlrpc_proxy
 
 PREFIX = "xr-sysperms"
 TYPE = f"{PREFIX}-type"
@@ -30,30 +25,11 @@ NEW_METHODS = (
 )  # fmt: skip
 
 
-def fault(run) -> tuple[int, str]:
-    with pytest.raises(xmlrpc.client.Fault) as raised:
-        run()
-    return raised.value.faultCode, raised.value.faultString
-
-
-def cli(lab, *args: str) -> str:
-    done = subprocess.run(
-        gql_server_command(lab.database_url, *args), capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(scope="module")
 def staff_token(lab) -> str:
     """A device type with a device, groups, a staff user (no permissions) and the users whose
     groups are set. Returns the staff user's token."""
-    engine = sqlalchemy.create_engine(lab.sync_url)
-    with Session(engine) as session:
-        session.add(DeviceType(name=TYPE))
-        session.flush()
-        session.add(Device(hostname=DEVICE, device_type_id=TYPE, health=0))
-        session.commit()
-    engine.dispose()
+    run_sql(lab, DeviceType(name=TYPE), Device(hostname=DEVICE, device_type_id=TYPE, health=0))
     for group in GROUPS:
         cli(lab, "groups", "add", group)
     cli(lab, "users", "add", STAFF, "--staff")
@@ -71,16 +47,6 @@ def staff(lab, staff_token):
 @pytest.fixture
 def admin(lab, staff_token):
     return xmlrpc_proxy(lab.server.base_url, "vis-admin", lab.tokens["vis-admin"])
-
-
-@pytest.fixture
-def member(lab):
-    return xmlrpc_proxy(lab.server.base_url, "vis-member", lab.tokens["vis-member"])
-
-
-@pytest.fixture
-def anonymous(lab):
-    return xmlrpc_proxy(lab.server.base_url)
 
 
 def test_the_catalogue_is_lava_masters(admin):
