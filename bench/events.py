@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import queue
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,19 +27,15 @@ import httpx
 import zmq
 from websockets.sync.client import connect
 
-HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import HOST, free_port
+
 API_CALL = "(the API call itself)"
 MUTATION = (
     "mutation ($h: String!, $x: DeviceHealth!) { setDeviceHealth(hostname: $h, health: $x)"
     " { health } }"
 )
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def gql_server(
