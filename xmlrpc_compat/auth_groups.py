@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import users
-from xmlrpc_compat.auth_users import lookup_name
-from xmlrpc_compat.methods import Call, read_only
+from xmlrpc_compat.methods import Call, as_text, read_only
 
 NAMESPACE = "auth.groups"
 API_CLASS = "GroupsAPI"
@@ -33,7 +32,7 @@ async def delete(call: Call, name: Any) -> None:
     permission.
     """
     call.require_login()
-    await users.delete_group(call.ctx, lookup_name(name))
+    await users.delete_group(call.ctx, as_text(name))
 
 
 @read_only
@@ -58,7 +57,7 @@ async def show(call: Call, name: Any) -> dict[str, Any]:
     usernames of its members. Requires the `auth.view_group` permission.
     """
     call.require_login()
-    details = await users.group_details(call.ctx, lookup_name(name))
+    details = await users.group_details(call.ctx, as_text(name))
     return {
         "id": details.group.id,
         "name": details.group.name,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import users
-from xmlrpc_compat.auth_users import lookup_name
 from xmlrpc_compat.auth_users_perms import permission_items
-from xmlrpc_compat.methods import Call, read_only
+from xmlrpc_compat.methods import Call, as_text, read_only
 
 NAMESPACE = "auth.groups.perms"
 API_CLASS = "GroupsPermissionsAPI"
@@ -25,7 +24,7 @@ async def add(call: Call, name: Any, app: Any, model: Any, codename: Any) -> Non
     """
     call.require_login()
     await users.grant_group_permission(
-        call.ctx, lookup_name(name), lookup_name(app), lookup_name(model), lookup_name(codename)
+        call.ctx, as_text(name), as_text(app), as_text(model), as_text(codename)
     )
 
 
@@ -39,7 +38,7 @@ async def delete(call: Call, name: Any, app: Any, model: Any, codename: Any) -> 
     """
     call.require_login()
     await users.revoke_group_permission(
-        call.ctx, lookup_name(name), lookup_name(app), lookup_name(model), lookup_name(codename)
+        call.ctx, as_text(name), as_text(app), as_text(model), as_text(codename)
     )
 
 
@@ -53,7 +52,7 @@ async def list_perms(call: Call, name: Any) -> list[dict[str, str]]:
     on particular devices or device types). Requires the `auth.view_group` permission.
     """
     call.require_login()
-    return permission_items(await users.group_permissions(call.ctx, lookup_name(name)))
+    return permission_items(await users.group_permissions(call.ctx, as_text(name)))
 
 
 METHODS = {

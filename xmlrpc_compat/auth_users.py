@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import users
-from xmlrpc_compat.methods import Call, read_only
+from xmlrpc_compat.methods import Call, as_text, read_only
 
 NAMESPACE = "auth.users"
 API_CLASS = "UsersAPI"
-
-
-def lookup_name(value: Any) -> str:
-    """A name to look up, as LAVA matches it: the text of whatever was sent, so 5 finds
-    "5" and a value no name can equal finds nothing."""
-    return str(value)
 
 
 async def add(
@@ -61,7 +55,7 @@ async def delete(call: Call, username: Any) -> None:
     `auth.users.update` instead. Requires the `auth.change_user` permission.
     """
     call.require_login()
-    await users.delete_user(call.ctx, lookup_name(username))
+    await users.delete_user(call.ctx, as_text(username))
 
 
 @read_only
@@ -98,7 +92,7 @@ async def show(call: Call, username: Any) -> dict[str, Any]:
     `app.model.codename`. Requires the `auth.view_user` permission.
     """
     call.require_login()
-    details = await users.user_details(call.ctx, lookup_name(username))
+    details = await users.user_details(call.ctx, as_text(username))
     user = details.user
     return {
         "date_joined": user.date_joined,
@@ -138,7 +132,7 @@ async def update(
     call.require_login()
     await users.update_user(
         call.ctx,
-        lookup_name(username),
+        as_text(username),
         first_name=first_name,
         last_name=last_name,
         email=email,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import users
-from xmlrpc_compat.auth_users import lookup_name
-from xmlrpc_compat.methods import Call, read_only
+from xmlrpc_compat.methods import Call, as_text, read_only
 
 NAMESPACE = "auth.users.groups"
 API_CLASS = "UsersGroupsAPI"
@@ -21,7 +20,7 @@ async def add(call: Call, username: Any, group: Any) -> None:
     `auth.change_user` permission.
     """
     call.require_login()
-    await users.add_user_to_group(call.ctx, lookup_name(username), group)
+    await users.add_user_to_group(call.ctx, as_text(username), group)
 
 
 async def delete(call: Call, username: Any, group: Any) -> None:
@@ -33,7 +32,7 @@ async def delete(call: Call, username: Any, group: Any) -> None:
     `auth.change_user` permission.
     """
     call.require_login()
-    await users.remove_user_from_group(call.ctx, lookup_name(username), lookup_name(group))
+    await users.remove_user_from_group(call.ctx, as_text(username), as_text(group))
 
 
 @read_only
@@ -45,7 +44,7 @@ async def list_groups(call: Call, username: Any) -> list[str]:
     The names of the groups a user belongs to. Requires the `auth.view_user` permission.
     """
     call.require_login()
-    return await users.user_group_names(call.ctx, lookup_name(username))
+    return await users.user_group_names(call.ctx, as_text(username))
 
 
 METHODS = {

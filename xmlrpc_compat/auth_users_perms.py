@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import users
-from xmlrpc_compat.auth_users import lookup_name
-from xmlrpc_compat.methods import Call, read_only
+from xmlrpc_compat.methods import Call, as_text, read_only
 
 NAMESPACE = "auth.users.perms"
 API_CLASS = "UsersPermissionsAPI"
@@ -31,7 +30,7 @@ async def add(call: Call, username: Any, app: Any, model: Any, codename: Any) ->
     """
     call.require_login()
     await users.grant_user_permission(
-        call.ctx, lookup_name(username), lookup_name(app), lookup_name(model), lookup_name(codename)
+        call.ctx, as_text(username), as_text(app), as_text(model), as_text(codename)
     )
 
 
@@ -45,7 +44,7 @@ async def delete(call: Call, username: Any, app: Any, model: Any, codename: Any)
     """
     call.require_login()
     await users.revoke_user_permission(
-        call.ctx, lookup_name(username), lookup_name(app), lookup_name(model), lookup_name(codename)
+        call.ctx, as_text(username), as_text(app), as_text(model), as_text(codename)
     )
 
 
@@ -59,7 +58,7 @@ async def list_perms(call: Call, username: Any) -> list[dict[str, str]]:
     `{app, model, codename}`. Requires the `auth.view_user` permission.
     """
     call.require_login()
-    return permission_items(await users.user_permissions(call.ctx, lookup_name(username)))
+    return permission_items(await users.user_permissions(call.ctx, as_text(username)))
 
 
 METHODS = {

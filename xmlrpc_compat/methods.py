@@ -15,6 +15,7 @@ from gql_server.resolvers.errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    UnknownPermission,
 )
 from gql_server.resolvers.permissions import require_login
 
@@ -91,6 +92,8 @@ class Method:
         self.check_arity(len(params))
         try:
             return await self.function(call, *params)
+        except UnknownPermission as exc:  # LAVA fails on an unknown codename internally
+            raise Fault(-32603, f"{INTERNAL_ERROR}: {exc.message}") from exc
         except LabError as exc:
             raise Fault(FAULT_CODES.get(type(exc), 400), exc.message) from exc
 
@@ -108,6 +111,25 @@ class Method:
                 -32603,
                 f"{INTERNAL_ERROR}: {where} {_too_many(len(required), len(parameters), given)}",
             )
+
+
+def as_text(value: Any) -> str:
+    """A name argument as LAVA's lookups read it: the text of whatever was sent, so 5
+    finds "5" and a value no name can equal finds nothing."""
+    return str(value)
+
+
+def as_optional_text(value: Any) -> str | None:
+    """An optional name or text argument: None (nil) stays None, anything else as text."""
+    return None if value is None else str(value)
+
+
+def named(value: Any, kind: str) -> str:
+    """A name argument that must be a string: any other value names no ``kind``, a 404
+    fault with LAVA's text "<kind> '<value>' was not found."."""
+    if not isinstance(value, str):
+        raise Fault(404, f"{kind} '{value}' was not found.")
+    return value
 
 
 FAULT_CODES: dict[type[LabError], int] = {

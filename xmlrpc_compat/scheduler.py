@@ -18,8 +18,7 @@ from gql_server.resolvers import jobs as job_resolvers
 from gql_server.resolvers.errors import NotFound, PermissionDenied, Unauthenticated
 from gql_server.resolvers.jobs import display_id, job_by_reference
 from xmlrpc_compat import scheduler_jobs
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
-from xmlrpc_compat.scheduler_devices import as_name
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, as_text, read_only
 
 NAMESPACE = "scheduler"
 API_CLASS = "SchedulerAPI"
@@ -324,7 +323,7 @@ async def get_recent_jobs_for_device(
     if not device:
         raise Fault(400, "Bad request: device was not specified.")
     wanted = _count(count)
-    hostname = as_name(device)
+    hostname = as_text(device)
     await device_resolvers.viewable_device(call.ctx, hostname)
     jobs = await job_resolvers.recent_finished_jobs(
         call.ctx, wanted, hostname=hostname, submitter_id=_submitter(call, restrict_to_user)
@@ -385,7 +384,7 @@ async def get_device_type_by_alias(call: Call, alias: Any) -> dict[str, list[str
     The device types you may see that have an alias whose name contains `alias`, as
     `{alias: [device type names]}` (an empty list when none has).
     """
-    part = as_name(alias)
+    part = as_text(alias)
     return {part: await inventory.device_types_by_alias_part(call.ctx, part)}
 
 
@@ -401,7 +400,7 @@ async def get_device_status(call: Call, hostname: Any) -> dict[str, Any]:
     """
     if not hostname:
         raise Fault(400, "Bad request: Hostname was not specified.")
-    name = as_name(hostname)
+    name = as_text(hostname)
     refusal = PermissionDenied(f"Permission denied for user to access {name} information.")
     device = await device_resolvers.checked_device(call.ctx, name, refusal=refusal)
     jobs = await device_resolvers.current_job_ids(call.ctx, [name])
@@ -420,7 +419,7 @@ def _hostname_and_reason(hostname: Any, reason: Any) -> str:
         raise Fault(400, "Bad request: Hostname was not specified.")
     if not reason:
         raise Fault(400, "Bad request: Reason was not specified.")
-    return as_name(hostname)
+    return as_text(hostname)
 
 
 async def put_into_maintenance_mode(
@@ -492,7 +491,7 @@ async def get_device_config(
     if not device_hostname:
         raise Fault(400, "Bad request: Device hostname was not specified.")
     variables = _config_context(context)
-    name = as_name(device_hostname)
+    name = as_text(device_hostname)
     await device_resolvers.checked_device(
         call.ctx,
         name,
@@ -531,7 +530,7 @@ async def import_device_dictionary(call: Call, hostname: Any, jinja_str: Any) ->
     Requires the right to change the device.
     """
     call.require_login()
-    name = as_name(hostname)
+    name = as_text(hostname)
     refusal = PermissionDenied(
         f"Permission denied for user to store the configuration for {name} on disk."
     )
@@ -555,7 +554,7 @@ async def export_device_dictionary(call: Call, hostname: Any) -> xmlrpc.client.B
     The device dictionary (Jinja2 text) of a device as it was stored, in base64.
     Requires the right to change the device.
     """
-    name = as_name(hostname)
+    name = as_text(hostname)
     refusal = PermissionDenied(
         f"Permission denied for user to retrieve device dictionary for '{name}'."
     )
@@ -581,11 +580,11 @@ async def validate_pipeline_devices(call: Call, name: Any = None) -> xmlrpc.clie
     without a usable dictionary or whose configuration lacks what a device needs.
     """
     found = await device_resolvers.every_visible_device(call.ctx, include_retired=False)
-    chosen = _named_devices(found, as_name(name)) if name else found
+    chosen = _named_devices(found, as_text(name)) if name else found
     if not chosen and name:
         raise Fault(
             404,
-            f"No devices found with hostname or device type name {as_name(name)}, "
+            f"No devices found with hostname or device type name {as_text(name)}, "
             "visible by the user",
         )
     if not chosen:

@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import inventory
-from xmlrpc_compat.methods import Call, Fault, read_only
+from xmlrpc_compat.methods import Call, Fault, named, read_only
 
 NAMESPACE = "scheduler.aliases"
 API_CLASS = "SchedulerAliasesAPI"
-
-
-def _alias(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Fault(404, f"Alias '{value}' was not found.")
-    return value
 
 
 async def add(call: Call, name: Any, device_type_name: Any) -> None:
@@ -43,7 +37,7 @@ async def delete(call: Call, name: Any) -> None:
     Returns nil.
     """
     call.require_login()
-    await inventory.delete_alias(call.ctx, _alias(name))
+    await inventory.delete_alias(call.ctx, named(name, "Alias"))
 
 
 @read_only
@@ -66,7 +60,7 @@ async def show(call: Call, name: Any) -> dict[str, str]:
     An alias and the name of its device type: `{name, device_type}`, where
     `device_type` is "" when the alias has none or you may not see it.
     """
-    alias = _alias(name)
+    alias = named(name, "Alias")
     device_type = await inventory.alias_device_type(call.ctx, alias)
     return {"name": alias, "device_type": device_type or ""}
 

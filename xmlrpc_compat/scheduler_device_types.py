@@ -8,10 +8,9 @@ from typing import Any
 
 from gql_server.lab.enums import DeviceHealth, DeviceState, HealthDenominator
 from gql_server.resolvers import inventory
-from gql_server.resolvers.errors import UnknownPermission
 from gql_server.resolvers.inventory import DeviceTypeSettings
 from gql_server.resolvers.stored_files import FileKind
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
+from xmlrpc_compat.methods import Call, Fault, named, read_only
 
 NAMESPACE = "scheduler.device_types"
 API_CLASS = "SchedulerDeviceTypesAPI"
@@ -23,9 +22,7 @@ WRITE_FAILED = {
 
 def type_name(value: Any) -> str:
     """A device-type name argument; a value that is not a string names no device type."""
-    if not isinstance(value, str):
-        raise Fault(404, f"Device-type '{value}' was not found.")
-    return value
+    return named(value, "Device-type")
 
 
 def _optional(value: Any, kind: type, what: str) -> Any:
@@ -246,16 +243,6 @@ async def set_health_check(call: Call, name: Any, config: Any) -> None:
     await _write(call, FileKind.HEALTH_CHECK, name, config)
 
 
-def _group(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Fault(404, f"Group '{value}' was not found.")
-    return value
-
-
-def _unknown_permission(exc: UnknownPermission) -> Fault:
-    return Fault(-32603, f"{INTERNAL_ERROR}: {exc.message}")
-
-
 async def perms_add(call: Call, name: Any, group: Any, permission: Any) -> None:
     """Name
     ----
@@ -266,12 +253,9 @@ async def perms_add(call: Call, name: Any, group: Any, permission: Any) -> None:
     `delete_devicetype`; a `lava_scheduler_app.` prefix is allowed). Staff only.
     Returns nil.
     """
-    try:
-        await inventory.grant_device_type_permission(
-            call.ctx, type_name(name), _group(group), str(permission)
-        )
-    except UnknownPermission as exc:
-        raise _unknown_permission(exc) from exc
+    await inventory.grant_device_type_permission(
+        call.ctx, type_name(name), named(group, "Group"), str(permission)
+    )
 
 
 async def perms_delete(call: Call, name: Any, group: Any, permission: Any) -> None:
@@ -283,7 +267,7 @@ async def perms_delete(call: Call, name: Any, group: Any, permission: Any) -> No
     does not hold it. Staff only. Returns nil.
     """
     await inventory.revoke_device_type_permission(
-        call.ctx, type_name(name), _group(group), str(permission)
+        call.ctx, type_name(name), named(group, "Group"), str(permission)
     )
 
 

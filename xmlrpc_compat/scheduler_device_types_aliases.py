@@ -6,17 +6,11 @@ from typing import Any
 
 from gql_server.resolvers import inventory
 from gql_server.resolvers.inventory import AliasOfAnotherType
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
+from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, named, read_only
 from xmlrpc_compat.scheduler_device_types import type_name
 
 NAMESPACE = "scheduler.device_types.aliases"
 API_CLASS = "SchedulerDeviceTypesAliasesAPI"
-
-
-def _alias(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Fault(404, f"Alias '{value}' was not found.")
-    return value
 
 
 async def add(call: Call, name: Any, alias: Any) -> None:
@@ -58,7 +52,7 @@ async def delete(call: Call, name: Any, alias: Any) -> None:
     device type. Returns nil.
     """
     try:
-        await inventory.detach_alias(call.ctx, type_name(name), _alias(alias))
+        await inventory.detach_alias(call.ctx, type_name(name), named(alias, "Alias"))
     except AliasOfAnotherType as exc:
         raise Fault(-32603, f"{INTERNAL_ERROR}: {exc.message}") from exc
 

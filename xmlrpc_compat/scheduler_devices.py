@@ -10,21 +10,10 @@ import yaml
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers import devices
 from gql_server.resolvers.devices import DeviceChanges
-from gql_server.resolvers.errors import UnknownPermission
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
+from xmlrpc_compat.methods import Call, Fault, as_optional_text, as_text, read_only
 
 NAMESPACE = "scheduler.devices"
 API_CLASS = "SchedulerDevicesAPI"
-
-
-def as_name(value: Any) -> str:
-    """A name argument as LAVA's lookups read it: whatever was sent, as text (5 names "5")."""
-    return str(value)
-
-
-def as_optional_name(value: Any) -> str | None:
-    """An optional name or text argument: None (nil) stays None."""
-    return None if value is None else str(value)
 
 
 async def add(
@@ -52,11 +41,11 @@ async def add(
     """
     await devices.add_device(
         call.ctx,
-        as_name(hostname),
-        as_name(type_name),
-        as_name(worker_hostname),
-        health=as_optional_name(health),
-        description=as_optional_name(description),
+        as_text(hostname),
+        as_text(type_name),
+        as_text(worker_hostname),
+        health=as_optional_text(health),
+        description=as_optional_text(description),
     )
 
 
@@ -96,7 +85,7 @@ async def show(call: Call, hostname: Any) -> dict[str, Any]:
     its worker, current job, tags (sorted) and the permissions groups hold on it
     (`[{name, group}]`).
     """
-    name = as_name(hostname)
+    name = as_text(hostname)
     device = await devices.viewable_device(call.ctx, name)
     jobs = await devices.current_job_ids(call.ctx, [name])
     tags = (await devices.tags_by_device(call.ctx, [name])).get(name, [])
@@ -142,13 +131,13 @@ async def update(
     nil. Requires the right to change the device.
     """
     changes = DeviceChanges(
-        worker=as_optional_name(worker_hostname),
-        owner=as_optional_name(user_name),
-        health=as_optional_name(health),
-        description=as_optional_name(description),
-        device_type=as_optional_name(device_type),
+        worker=as_optional_text(worker_hostname),
+        owner=as_optional_text(user_name),
+        health=as_optional_text(health),
+        description=as_optional_text(description),
+        device_type=as_optional_text(device_type),
     )
-    await devices.update_device(call.ctx, as_name(hostname), changes)
+    await devices.update_device(call.ctx, as_text(hostname), changes)
 
 
 async def delete(call: Call, hostname: Any) -> None:
@@ -160,7 +149,7 @@ async def delete(call: Call, hostname: Any) -> None:
     running are canceled first), with their results. Its device dictionary is kept.
     Returns nil. Requires the global permission to delete devices.
     """
-    await devices.delete_device(call.ctx, as_name(hostname))
+    await devices.delete_device(call.ctx, as_text(hostname))
 
 
 def _job_context(context: Any) -> dict[str, Any]:
@@ -191,7 +180,7 @@ async def get_dictionary(
     device-type templates it extends. `context` is a YAML mapping of extra template
     variables, as a job context would give them.
     """
-    name = as_name(hostname)
+    name = as_text(hostname)
     await devices.viewable_device(call.ctx, name)
     variables = _job_context(context)
     if render:
@@ -212,7 +201,7 @@ async def set_dictionary(call: Call, hostname: Any, dictionary: Any) -> bool:
     Returns true once stored, false when `dictionary` is not a string. Requires the
     right to change the device.
     """
-    name = as_name(hostname)
+    name = as_text(hostname)
     await devices.changeable_device(call.ctx, name)
     if not isinstance(dictionary, str):
         return False
@@ -229,12 +218,9 @@ async def perms_add(call: Call, hostname: Any, group: Any, permission: Any) -> N
     `change_device` (also `add_device`, `delete_device`; a "lava_scheduler_app."
     prefix is accepted). Granting it again changes nothing. Returns nil. Staff only.
     """
-    try:
-        await devices.grant_device_permission(
-            call.ctx, as_name(hostname), as_name(group), as_name(permission)
-        )
-    except UnknownPermission as exc:
-        raise Fault(-32603, f"{INTERNAL_ERROR}: {exc.message}") from exc
+    await devices.grant_device_permission(
+        call.ctx, as_text(hostname), as_text(group), as_text(permission)
+    )
 
 
 async def perms_delete(call: Call, hostname: Any, group: Any, permission: Any) -> None:
@@ -246,7 +232,7 @@ async def perms_delete(call: Call, hostname: Any, group: Any, permission: Any) -
     does not hold it. Returns nil. Staff only.
     """
     await devices.revoke_device_permission(
-        call.ctx, as_name(hostname), as_name(group), as_name(permission)
+        call.ctx, as_text(hostname), as_text(group), as_text(permission)
     )
 
 
@@ -259,7 +245,7 @@ async def perms_list(call: Call, hostname: Any) -> list[dict[str, str]]:
     The permissions groups hold on one device, in the order they were given:
     `[{name: codename, group: group name}]`. Staff only.
     """
-    grants = await devices.list_device_grants(call.ctx, as_name(hostname))
+    grants = await devices.list_device_grants(call.ctx, as_text(hostname))
     return [{"name": grant.codename, "group": grant.group} for grant in grants]
 
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from gql_server.resolvers import inventory
-from xmlrpc_compat.methods import Call, Fault, read_only
+from xmlrpc_compat.methods import Call, Fault, named, read_only
 
 NAMESPACE = "scheduler.tags"
 API_CLASS = "SchedulerTagsAPI"
-
-
-def _tag(value: Any) -> str:
-    if not isinstance(value, str):
-        raise Fault(404, f"Tag '{value}' was not found.")
-    return value
 
 
 async def add(call: Call, name: Any, description: Any = None) -> None:
@@ -40,7 +34,7 @@ async def delete(call: Call, name: Any) -> None:
     permission `lava_scheduler_app.delete_tag`. Returns nil.
     """
     call.require_login()
-    await inventory.delete_tag(call.ctx, _tag(name))
+    await inventory.delete_tag(call.ctx, named(name, "Tag"))
 
 
 @read_only
@@ -64,7 +58,7 @@ async def show(call: Call, name: Any) -> dict[str, Any]:
     A tag: `{name, description, devices}`, with the hostnames of the devices you may
     see that carry it.
     """
-    tag, hostnames = await inventory.tag_devices(call.ctx, _tag(name))
+    tag, hostnames = await inventory.tag_devices(call.ctx, named(name, "Tag"))
     return {"name": tag.name, "description": tag.description, "devices": hostnames}
 
 

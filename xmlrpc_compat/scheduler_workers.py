@@ -8,7 +8,7 @@ from typing import Any
 from gql_server.lab.enums import WorkerHealth, WorkerState
 from gql_server.resolvers import workers
 from gql_server.resolvers.stored_files import FileKind
-from xmlrpc_compat.methods import Call, Fault, read_only
+from xmlrpc_compat.methods import Call, Fault, as_text, read_only
 
 NAMESPACE = "scheduler.workers"
 API_CLASS = "SchedulerWorkersAPI"
@@ -18,11 +18,6 @@ MISSING_FILE = {
     FileKind.WORKER_ENV: "Worker '{}' does not have an env file",
     FileKind.WORKER_ENV_DUT: "Worker '{}' does not have an env-dut file",
 }
-
-
-def _hostname(value: Any) -> str:
-    """A worker name as given; LAVA looks other values up by their text."""
-    return value if isinstance(value, str) else str(value)
 
 
 def _optional_text(value: Any, what: str) -> str | None:
@@ -68,7 +63,7 @@ async def show(call: Call, hostname: Any) -> dict[str, Any]:
     default configuration, env and DUT env (no file of its own). Superusers also get
     its token.
     """
-    details = await workers.worker_details(call.ctx, _hostname(hostname))
+    details = await workers.worker_details(call.ctx, as_text(hostname))
     worker = details.worker
     shown = {
         "hostname": worker.hostname,
@@ -106,7 +101,7 @@ async def update(
     Requires the `change_worker` permission. Returns nothing.
     """
     text = _optional_text(description, "description")
-    await workers.update_worker(call.ctx, _hostname(hostname), text, health, job_limit)
+    await workers.update_worker(call.ctx, as_text(hostname), text, health, job_limit)
 
 
 async def delete(call: Call, hostname: Any) -> None:
@@ -117,7 +112,7 @@ async def delete(call: Call, hostname: Any) -> None:
     Delete a worker. Its devices stay, attached to no worker; jobs that asked for this
     worker are deleted. Requires the `delete_worker` permission. Returns nothing.
     """
-    await workers.delete_worker(call.ctx, _hostname(hostname))
+    await workers.delete_worker(call.ctx, as_text(hostname))
 
 
 async def _get_file(call: Call, kind: FileKind, hostname: Any) -> xmlrpc.client.Binary:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 
 from gql_server.lab.legacy import LAVA_API_LEVEL
 from gql_server.resolvers import devices, inventory, user_access, users
-from gql_server.resolvers.errors import UnknownPermission
-from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, read_only
+from xmlrpc_compat.methods import Call, Fault, as_optional_text, read_only
 
 NAMESPACE = "system"
 API_CLASS = "LavaSystemAPI"
@@ -199,7 +197,7 @@ async def user_can_view_jobs(call: Call, job_list: Any, username: Any = None) ->
     if not isinstance(job_list, list):
         raise Fault(400, "job list argument must be a list")
     ids = [_job_number(job_id) for job_id in job_list]
-    async with user_access.on_behalf_of(call.ctx, _name(username)) as asked:
+    async with user_access.on_behalf_of(call.ctx, as_optional_text(username)) as asked:
         answers = await user_access.jobs_viewable(asked, ids)
     return {str(job_id): visible for job_id, visible in answers.items()}
 
@@ -209,10 +207,6 @@ def _job_number(job_id: Any) -> int:
         return int(job_id)
     except (TypeError, ValueError) as exc:
         raise Fault(400, f"Invalid job id {job_id!r}") from exc
-
-
-def _name(username: Any) -> str | None:
-    return None if username is None else str(username)
 
 
 @read_only
@@ -228,7 +222,7 @@ async def user_can_view_devices(
     """
     if not isinstance(device_list, list):
         raise Fault(400, "device list argument must be a list")
-    async with user_access.on_behalf_of(call.ctx, _name(username)) as asked:
+    async with user_access.on_behalf_of(call.ctx, as_optional_text(username)) as asked:
         answers = await user_access.devices_viewable(asked, [str(h) for h in device_list])
     return {
         device_type: [{hostname: _device_view(visible)} for hostname, visible in devices]
@@ -256,7 +250,7 @@ async def user_can_submit_to_types(
     """
     if not isinstance(type_list, list):
         raise Fault(400, "type list argument must be a list")
-    async with user_access.on_behalf_of(call.ctx, _name(username)) as asked:
+    async with user_access.on_behalf_of(call.ctx, as_optional_text(username)) as asked:
         return await user_access.types_submittable(asked, [str(name) for name in type_list])
 
 
@@ -282,9 +276,7 @@ async def assign_perm_device_type(call: Call, perm: Any, device_type: Any, group
     accepted). Granting it again changes nothing. Returns nil. Requires the global
     permission to change device types.
     """
-    await _granting(
-        inventory.assign_device_type_permission(call.ctx, str(perm), device_type, str(group))
-    )
+    await inventory.assign_device_type_permission(call.ctx, str(perm), device_type, str(group))
 
 
 async def revoke_perm_device_type(call: Call, perm: Any, device_type: Any, group: Any) -> None:
@@ -308,7 +300,7 @@ async def assign_perm_device(call: Call, perm: Any, device: Any, group: Any) -> 
     or `change_device` (a "lava_scheduler_app." prefix is accepted). Granting it again
     changes nothing. Returns nil. Requires the global permission to change devices.
     """
-    await _granting(devices.assign_device_permission(call.ctx, str(perm), device, str(group)))
+    await devices.assign_device_permission(call.ctx, str(perm), device, str(group))
 
 
 async def revoke_perm_device(call: Call, perm: Any, device: Any, group: Any) -> None:
@@ -320,14 +312,6 @@ async def revoke_perm_device(call: Call, perm: Any, device: Any, group: Any) -> 
     group does not hold it. Returns nil. Requires the global permission to change devices.
     """
     await devices.unassign_device_permission(call.ctx, str(perm), device, str(group))
-
-
-async def _granting(grant: Awaitable[None]) -> None:
-    """Await a grant; an unknown permission codename is an internal error, as in LAVA."""
-    try:
-        await grant
-    except UnknownPermission as exc:
-        raise Fault(-32603, f"{INTERNAL_ERROR}: {exc.message}") from exc
 
 
 METHODS = {
