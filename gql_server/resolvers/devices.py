@@ -230,7 +230,8 @@ _EXTENDS = re.compile(r"""\{%-?\s*extends\s+["']([^"']+)["']""")
 
 @dataclasses.dataclass(frozen=True)
 class Grant:
-    """A per-object group permission on a device: its codename and the group's name."""
+    """A per-object group permission (on a device or a device type): its codename and the
+    group's name."""
 
     codename: str
     group: str
@@ -545,10 +546,12 @@ async def delete_device(ctx: RequestContext, hostname: str) -> None:
         await ctx.commit(session)
 
 
-async def _group_id(session: AsyncSession, name: str) -> int:
+async def find_group_id(session: AsyncSession, name: str, missing: LabError | None = None) -> int:
+    """The id of the group named ``name``; ``missing`` when there is none (by default
+    NotFound "Group '<name>' was not found.")."""
     group = await session.scalar(select(Group.id).where(Group.name == name))
     if group is None:
-        raise NotFound(f"Group '{name}' was not found.")
+        raise missing or NotFound(f"Group '{name}' was not found.")
     return group
 
 
@@ -633,7 +636,7 @@ async def grant_device_permission(
     require_staff(ctx)
     async with ctx.db() as session:
         await _existing_device(session, hostname)
-        await _grant(ctx, session, hostname, await _group_id(session, group), permission)
+        await _grant(ctx, session, hostname, await find_group_id(session, group), permission)
 
 
 async def revoke_device_permission(
@@ -644,7 +647,7 @@ async def revoke_device_permission(
     require_staff(ctx)
     async with ctx.db() as session:
         await _existing_device(session, hostname)
-        await _revoke(ctx, session, hostname, await _group_id(session, group), permission)
+        await _revoke(ctx, session, hostname, await find_group_id(session, group), permission)
 
 
 async def list_device_grants(ctx: RequestContext, hostname: str) -> list[Grant]:
@@ -744,19 +747,12 @@ def configuration_problem(text: str) -> str | None:
     return None
 
 
-async def _legacy_group_id(session: AsyncSession, name: str) -> int:
-    group = await session.scalar(select(Group.id).where(Group.name == name))
-    if group is None:
-        raise BadInput(NO_GROUP)
-    return group
-
-
 async def _legacy_device_and_group(session: AsyncSession, hostname: Any, group: str) -> int:
     """``system.*_perm_device``'s checks after the permission's: the hostname is a string,
     the group and the device exist (BadInput each). Returns the group's id."""
     if not isinstance(hostname, str):
         raise BadInput("device argument must be a string")
-    group_id = await _legacy_group_id(session, group)
+    group_id = await find_group_id(session, group, BadInput(NO_GROUP))
     if await session.get(Device, hostname) is None:
         raise BadInput("please use existing device hostname")
     return group_id

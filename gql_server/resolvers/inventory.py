@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -37,8 +37,10 @@ from gql_server.lab.enums import (
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import (
     NO_GROUP,
+    Grant,
     current_job_reference,
     devices_by_type,
+    find_group_id,
     record_device_change,
 )
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
@@ -201,13 +203,6 @@ class AliasOfAnotherType(BadInput):
 
     def __init__(self, alias: str, device_type: str) -> None:
         super().__init__(f"<Alias: {alias}> is not related to <DeviceType: {device_type}>.")
-
-
-class Grant(NamedTuple):
-    """A per-object group permission: its codename and the group holding it."""
-
-    codename: str
-    group: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -503,16 +498,12 @@ async def device_types_by_alias_part(ctx: RequestContext, part: str) -> list[str
     return sorted({name for name, alias in rows if part in alias})
 
 
-async def _type_and_group(
-    session: AsyncSession, name: str, group_name: str
-) -> tuple[DeviceType, Group]:
-    device_type = await session.get(DeviceType, name)
-    if device_type is None:
+async def _type_and_group(session: AsyncSession, name: str, group_name: str) -> int:
+    """The checks of the staff grant and revoke: the device type and the group exist
+    (NotFound each). Returns the group's id."""
+    if await session.get(DeviceType, name) is None:
         raise _type_not_found(name)
-    group = (await session.scalars(select(Group).where(Group.name == group_name))).first()
-    if group is None:
-        raise NotFound(f"Group '{group_name}' was not found.")
-    return device_type, group
+    return await find_group_id(session, group_name)
 
 
 async def _device_type_permission(session: AsyncSession, permission: str) -> Permission | None:
@@ -586,8 +577,9 @@ async def grant_device_type_permission(
     no-op. UnknownPermission for a codename that is not a device-type permission."""
     require_staff(ctx)
     async with ctx.db() as session:
-        device_type, group = await _type_and_group(session, name, group_name)
-        await _grant(ctx, session, device_type.name, group.id, permission)
+        await _grant(
+            ctx, session, name, await _type_and_group(session, name, group_name), permission
+        )
 
 
 async def revoke_device_type_permission(
@@ -597,8 +589,9 @@ async def revoke_device_type_permission(
     group does not hold it or the codename is unknown."""
     require_staff(ctx)
     async with ctx.db() as session:
-        device_type, group = await _type_and_group(session, name, group_name)
-        await _revoke(ctx, session, device_type.name, group.id, permission)
+        await _revoke(
+            ctx, session, name, await _type_and_group(session, name, group_name), permission
+        )
 
 
 async def _legacy_type_and_group(session: AsyncSession, name: Any, group_name: str) -> int:
@@ -606,9 +599,7 @@ async def _legacy_type_and_group(session: AsyncSession, name: Any, group_name: s
     the group and the device type exist (BadInput each). Returns the group's id."""
     if not isinstance(name, str):
         raise BadInput("device_type name must be a string")
-    group = await session.scalar(select(Group.id).where(Group.name == group_name))
-    if group is None:
-        raise BadInput(NO_GROUP)
+    group = await find_group_id(session, group_name, BadInput(NO_GROUP))
     if await session.get(DeviceType, name) is None:
         raise BadInput("please use existing device type name")
     return group
