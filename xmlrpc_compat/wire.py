@@ -9,6 +9,8 @@ from typing import Any
 
 from defusedxml.xmlrpc import DefusedExpatParser
 
+from gql_server.exports.records import time_text
+
 CONTENT_TYPE = "application/xml; charset=utf-8"
 
 
@@ -49,6 +51,4 @@ def encode_fault(code: int, text: str) -> bytes:
 def lava_time_text(value: dt.datetime | None) -> str | None:
     """A time as LAVA writes it in strings: Python's ``str()`` of an aware UTC datetime
     (``2022-12-13 13:12:07+00:00``, microseconds only when not zero)."""
-    if value is None:
-        return None
-    return str(value.astimezone(dt.UTC))
+    return None if value is None else time_text(value)

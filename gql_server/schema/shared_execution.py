@@ -91,13 +91,22 @@ def sharing_key(executor: StrawberryGraphQLCoreExecutionContext) -> Hashable | N
 
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, reusing a subscription event's result when another
-    subscriber with the same sharing key already executed it."""
+    subscriber with the same sharing key already executed it. The key is worked out
+    once per subscription, not once per event."""
+
+    sharing: Hashable | None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        """The executor of one event, carrying the subscription's sharing key."""
+        if not hasattr(self, "sharing"):
+            self.sharing = sharing_key(self)
+        return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         """Execute, or answer with the shared result of this event and selection."""
         cursor = getattr(self.root_value, "shared_cursor", None)
-        key = None if cursor is None else sharing_key(self)
-        if key is None:
+        key = getattr(self, "sharing", None)
+        if cursor is None or key is None:
             return super().execute_operation(serially)
         shared: SharedResults = self.context_value.shared_results
         result = shared.get((cursor, key))
