@@ -1,22 +1,33 @@
-"""The ``/api/v0.2/`` door: routes, a request context per request, LAVA's refusals."""
+"""The ``/api/v0.2/`` door: routes, a request context per request, LAVA's refusals.
+
+Every route is an :class:`Endpoint` from one resource module; the door authenticates the
+caller, answers HEAD and OPTIONS, refuses other methods a route lacks, bounds and replays
+request bodies, picks the renderer (JSON or the browsable API) and sets the headers every
+DRF response carries.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from gql_server.config import Settings
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import LabError
 from gql_server.rest import jobs, system
 from gql_server.rest.auth import viewer_of
-from gql_server.rest.errors import RestError, detail
+from gql_server.rest.body import BodyTooLarge, bounded
+from gql_server.rest.errors import RestError, detail, refusal_of
+from gql_server.rest.formats import browsable, requested_format
 from gql_server.rest.render import answer
+from gql_server.rest.routing import Endpoint, read_only
 
 logger = logging.getLogger("gql_server.rest")
 
@@ -36,17 +47,33 @@ ROOT_KEYS = (
     "groups",
     "users",
 )
-READ_METHODS = frozenset({"GET", "HEAD"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+RENDERS = ["application/json", "text/html"]
 NOT_FOUND_PAGE = "<h1>Not Found</h1><p>The requested resource was not found on this server.</p>"
-
-Handler = Callable[[RequestContext, Request], Awaitable[Response]]
+_SUFFIXED = re.compile(r"(?P<path>/.*?)\.(?P<format>[a-z0-9]+)/?")
 
 
 async def api_root(_ctx: RequestContext, request: Request) -> Response:
     """``GET /api/v0.2/``: each top-level route's absolute URL."""
     base = str(request.base_url).rstrip("/") + PREFIX
     return answer({key: f"{base}/{key}/" for key in ROOT_KEYS})
+
+
+ENDPOINTS: list[Endpoint] = [
+    read_only("/", "Api Root", api_root, "The default basic root view for DefaultRouter"),
+    *jobs.ENDPOINTS,
+    *system.ENDPOINTS,
+]
+
+
+async def _closing(chunks: AsyncIterator, ctx: RequestContext) -> AsyncIterator:
+    """A streamed body that closes the request context once it ends or is abandoned."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    finally:
+        await ctx.close()
 
 
 class RestDoor:
@@ -58,48 +85,95 @@ class RestDoor:
         self.settings = settings
         self.sessions = sessions
         self.changes = changes
-        self.endpoints = [
-            self._route("/", api_root),
-            self._route("/jobs/", jobs.job_list),
-            self._route("/jobs/{job_id}/", jobs.job_detail),
-            self._route("/system/", system.system_root),
-            self._route("/system/version/", system.version),
-            self._route("/system/whoami/", system.whoami),
-        ]
+        self.routed = [(self._route(endpoint), endpoint) for endpoint in ENDPOINTS]
 
     def routes(self) -> list[BaseRoute]:
         """The routes to add to the application."""
         unslashed = Route(PREFIX, lambda _r: RedirectResponse(PREFIX + "/", 301))
         elsewhere = Route("/{path:path}", self._elsewhere, methods=EVERY_METHOD)
-        return [unslashed, Mount(PREFIX, routes=[*self.endpoints, elsewhere])]
+        return [unslashed, Mount(PREFIX, routes=[*(r for r, _e in self.routed), elsewhere])]
 
-    def _route(self, path: str, handler: Handler) -> Route:
-        async def endpoint(request: Request) -> Response:
-            return await self._serve(request, handler)
+    def _route(self, endpoint: Endpoint) -> Route:
+        async def serve(request: Request) -> Response:
+            return await self._serve(request, endpoint)
 
-        return Route(path, endpoint, methods=EVERY_METHOD)
+        return Route(endpoint.path, serve, methods=EVERY_METHOD)
 
-    async def _serve(self, request: Request, handler: Handler) -> Response:
+    async def _serve(
+        self, request: Request, endpoint: Endpoint, suffix: str | None = None
+    ) -> Response:
         ctx = RequestContext(
             self.sessions, changes=self.changes, topic_prefix=self.settings.event_topic
         )
+        streaming = False
         try:
+            shown_as = requested_format(request, suffix)
             ctx.viewer = await viewer_of(ctx, request.headers.get("authorization"))
-            if request.method not in READ_METHODS:
-                raise detail(405, f'Method "{request.method}" not allowed.')
-            return await handler(ctx, request)
-        except RestError as refusal:
-            return refusal.response()
+            response = await self._dispatch(ctx, request, endpoint)
+            streaming = isinstance(response, StreamingResponse)
+            if streaming:
+                response.body_iterator = _closing(response.body_iterator, ctx)
+        except (RestError, LabError) as error:
+            shown_as = "json"
+            refusal = error if isinstance(error, RestError) else refusal_of(error)
+            response = refusal.response()
         finally:
-            await ctx.close()
+            if not streaming:
+                await ctx.close()
+        response.headers.setdefault("Allow", endpoint.allow)
+        response.headers.setdefault("Vary", "Accept, Cookie")
+        if shown_as == "api":
+            return browsable(request, response, endpoint.name, endpoint.description)
+        return response
+
+    async def _dispatch(
+        self, ctx: RequestContext, request: Request, endpoint: Endpoint
+    ) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        if method == "OPTIONS":
+            return answer(
+                {
+                    "name": endpoint.name,
+                    "description": endpoint.description,
+                    "renders": RENDERS,
+                    "parses": list(endpoint.parses),
+                }
+            )
+        handler = endpoint.handlers.get(method)
+        if handler is None:
+            raise detail(405, f'Method "{request.method}" not allowed.')
+        if method not in READ_METHODS:
+            try:
+                request = await bounded(request, self.settings.max_body_bytes)
+            except BodyTooLarge:
+                raise detail(413, "Request body too large.") from None
+        return await handler(ctx, request)
 
     async def _elsewhere(self, request: Request) -> Response:
-        """A path without its trailing slash is redirected (301, as Django does); any
-        other unknown path is LAVA's HTML 404."""
+        """A path with a format suffix (``jobs.json``) is its route in that format; one
+        without its trailing slash is redirected (301, as Django does); any other unknown
+        path is LAVA's HTML 404."""
         path = "/" + request.path_params["path"]
-        if not path.endswith("/") and any(
-            route.path_regex.match(path + "/") for route in self.endpoints
-        ):
+        suffixed = _SUFFIXED.fullmatch(path)
+        if suffixed is not None:
+            found = self._match(suffixed["path"].rstrip("/") + "/")
+            if found is not None:
+                endpoint, params = found
+                request.scope["path_params"] = params
+                return await self._serve(request, endpoint, suffixed["format"])
+        if not path.endswith("/") and self._match(path + "/") is not None:
             target = request.url.replace(path=request.url.path + "/")
             return RedirectResponse(str(target), 301)
         return HTMLResponse(NOT_FOUND_PAGE, 404)
+
+    def _match(self, path: str) -> tuple[Endpoint, dict] | None:
+        """The endpoint whose path matches, with its path parameters."""
+        for route, endpoint in self.routed:
+            matched = route.path_regex.match(path)
+            if matched is not None:
+                params = {
+                    name: route.param_convertors[name].convert(value)
+                    for name, value in matched.groupdict().items()
+                }
+                return endpoint, params
+        return None

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied, Unauthenticated
 from gql_server.rest.render import JsonResponse, answer
 
 NOT_FOUND = "Not found."
+NOT_AUTHENTICATED = "Authentication credentials were not provided."
+NOT_PERMITTED = "You do not have permission to perform this action."
 
 
 class RestError(Exception):
@@ -29,3 +32,19 @@ def detail(status: int, text: str) -> RestError:
 def invalid_filter(name: str, message: str) -> RestError:
     """django-filter's 400: ``{"<parameter>": ["<message>"]}``."""
     return RestError(400, {name: [message]})
+
+
+def refusal_of(error: LabError) -> RestError:
+    """DRF's answer to a resolver's error that the route did not translate itself."""
+    if isinstance(error, NotFound):
+        return detail(404, NOT_FOUND)
+    if isinstance(error, Unauthenticated):
+        return detail(403, NOT_AUTHENTICATED)
+    if isinstance(error, PermissionDenied):
+        return detail(403, NOT_PERMITTED)
+    return detail(400, error.message)
+
+
+def required(name: str) -> RestError:
+    """A serializer's 400 for a missing field: ``{"<name>": ["This field is required."]}``."""
+    return RestError(400, {name: ["This field is required."]})

@@ -10,16 +10,16 @@ from starlette.responses import Response
 
 from gql_server.db.models import TestJob
 from gql_server.lab.enums import JobHealth, JobState
-from gql_server.resolvers import jobs
+from gql_server.resolvers import jobs, submissions
 from gql_server.resolvers.context import RequestContext
-from gql_server.rest.errors import NOT_FOUND, detail
+from gql_server.rest.body import request_data
+from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
 from gql_server.rest.job_filters import job_filters, job_ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
+from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
 _JOB_ID = re.compile(r"[0-9]{1,10}")
-ALLOW_LIST = "GET, POST, HEAD, OPTIONS"
-ALLOW_DETAIL = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 
 
 def job_json(job: TestJob, links: jobs.JobLinks) -> dict[str, Any]:
@@ -57,7 +57,7 @@ async def job_list(ctx: RequestContext, request: Request) -> Response:
     )
     links = await jobs.job_links(ctx, found)
     results = [job_json(job, links[job.id]) for job in found]
-    return answer(page(request, window, count, results), allow=ALLOW_LIST)
+    return answer(page(request, window, count, results))
 
 
 async def job_detail(ctx: RequestContext, request: Request) -> Response:
@@ -69,4 +69,32 @@ async def job_detail(ctx: RequestContext, request: Request) -> Response:
     if job is None:
         raise detail(404, NOT_FOUND)
     links = await jobs.job_links(ctx, [job])
-    return answer(job_json(job, links[job.id]), allow=ALLOW_DETAIL)
+    return answer(job_json(job, links[job.id]))
+
+
+def submitted(found: list[TestJob]) -> Response:
+    """LAVA's 201 for a submission: the job's id, or a multinode group's sub ids."""
+    ids: list[int] | list[str] = [job.id for job in found]
+    if len(found) > 1 or found[0].sub_id:
+        ids = [job.sub_id for job in found]
+    return answer({"message": "job(s) successfully submitted", "job_ids": ids}, 201)
+
+
+async def submit(ctx: RequestContext, request: Request) -> Response:
+    """``POST jobs/``: submit ``definition``; 400 ``{"message"}`` when LAVA refuses it."""
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    definition = data.get("definition")
+    if definition is None or definition == "":
+        raise required("definition")
+    if not isinstance(definition, str):
+        raise RestError(400, {"definition": ["Not a valid string."]})
+    try:
+        return submitted(await submissions.submit_job(ctx, definition))
+    except submissions.SubmissionRefused as exc:
+        raise RestError(400, {"message": exc.message}) from exc
+
+
+ENDPOINTS = [
+    Endpoint("/jobs/", "Test Job List", {"GET": job_list, "POST": submit}),
+    Endpoint("/jobs/{job_id}/", "Test Job Instance", {"GET": job_detail}),
+]

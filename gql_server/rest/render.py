@@ -8,8 +8,6 @@ from typing import Any
 
 from starlette.responses import Response
 
-ALLOW_READ = "GET, HEAD, OPTIONS"
-
 
 def lava_datetime(value: dt.datetime | None) -> str | None:
     """ISO 8601 in UTC as DRF writes it: ``Z`` for ``+00:00``, the fraction only when non-zero."""
@@ -29,6 +27,6 @@ class JsonResponse(Response):
         return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def answer(content: Any, status: int = 200, allow: str = ALLOW_READ) -> JsonResponse:
-    """A REST answer with the headers every DRF response carries."""
-    return JsonResponse(content, status, headers={"Allow": allow, "Vary": "Accept, Cookie"})
+def answer(content: Any, status: int = 200) -> JsonResponse:
+    """A JSON answer; the door adds the ``Allow`` and ``Vary`` headers of its route."""
+    return JsonResponse(content, status)

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from gql_server.lab.legacy import LAVA_API_LEVEL
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.render import answer
+from gql_server.rest.routing import read_only
 
 
 async def system_root(_ctx: RequestContext, _request: Request) -> Response:
@@ -23,3 +24,10 @@ async def version(_ctx: RequestContext, _request: Request) -> Response:
 async def whoami(ctx: RequestContext, _request: Request) -> Response:
     """``GET system/whoami/``: the caller's username, ``""`` when anonymous."""
     return answer({"user": ctx.viewer.username or ""})
+
+
+ENDPOINTS = [
+    read_only("/system/", "System", system_root),
+    read_only("/system/version/", "System", version),
+    read_only("/system/whoami/", "System", whoami),
+]

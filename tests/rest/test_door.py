@@ -64,3 +64,52 @@ def test_head_has_the_headers_of_get_and_no_body(lab):
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == got.headers["content-length"] != "0"
     assert head.headers["allow"] == "GET, POST, HEAD, OPTIONS"
+
+
+def test_options_describes_the_route(lab):
+    response = httpx.options(lab.server.base_url + "/api/v0.2/jobs/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "name": "Test Job List",
+        "description": "",
+        "renders": ["application/json", "text/html"],
+        "parses": ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
+    }
+
+
+def test_format_suffix_and_parameter_choose_the_renderer(lab):
+    base = lab.server.base_url + "/api/v0.2/"
+    plain = httpx.get(base + "system/version/").json()
+    assert httpx.get(base + "system/version.json").json() == plain
+    assert httpx.get(base + "system/version/", params={"format": "json"}).json() == plain
+    assert httpx.get(base + "jobs.json", params={"limit": "1"}).json()["count"] > 0
+    unknown = httpx.get(base + "system/version/", params={"format": "xml"})
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "Not found."}
+
+
+def test_browsable_api_shows_the_json_as_html(lab):
+    base = lab.server.base_url + "/api/v0.2/"
+    for response in (
+        httpx.get(base, headers={"Accept": "text/html"}),
+        httpx.get(base, params={"format": "api"}),
+        httpx.get(base + ".api"),
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert f'<a href="{base}jobs/">{base}jobs/</a>' in response.text
+        assert "Api Root" in response.text
+
+
+def test_bad_bodies_get_drfs_answers(lab):
+    url = lab.server.base_url + "/api/v0.2/jobs/"
+    headers = {"Authorization": f"Token {lab.tokens['vis-admin']}"}
+    malformed = httpx.post(
+        url, content=b"{nope", headers={**headers, "Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 400
+    assert malformed.json()["detail"].startswith("JSON parse error - ")
+    xml = httpx.post(url, content=b"<a/>", headers={**headers, "Content-Type": "text/xml"})
+    assert xml.status_code == 415
+    assert xml.json() == {"detail": 'Unsupported media type "text/xml" in request.'}
+    huge = httpx.post(url, json={"definition": "x" * 2_000_000}, headers=headers)
+    assert huge.status_code == 413
