@@ -21,7 +21,20 @@ from gql_server.config import Settings
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import LabError
-from gql_server.rest import jobs, system
+from gql_server.rest import (
+    accounts,
+    aliases,
+    device_types,
+    devices,
+    exports,
+    job_actions,
+    job_results,
+    jobs,
+    permissions,
+    system,
+    tags,
+    workers,
+)
 from gql_server.rest.auth import viewer_of
 from gql_server.rest.body import BodyTooLarge, bounded
 from gql_server.rest.errors import RestError, detail, refusal_of
@@ -62,7 +75,18 @@ async def api_root(_ctx: RequestContext, request: Request) -> Response:
 
 ENDPOINTS: list[Endpoint] = [
     read_only("/", "Api Root", api_root, "The default basic root view for DefaultRouter"),
+    # Fixed paths (jobs/validate/) come before the detail route they would match.
+    *job_actions.ENDPOINTS,
     *jobs.ENDPOINTS,
+    *job_results.ENDPOINTS,
+    *exports.ENDPOINTS,
+    *devices.ENDPOINTS,
+    *device_types.ENDPOINTS,
+    *workers.ENDPOINTS,
+    *aliases.ENDPOINTS,
+    *tags.ENDPOINTS,
+    *permissions.ENDPOINTS,
+    *accounts.ENDPOINTS,
     *system.ENDPOINTS,
 ]
 

@@ -7,7 +7,22 @@ import httpx
 API = "/api/v0.2/"
 
 
+def auth_headers(lab, viewer: str | None) -> dict[str, str]:
+    """The ``Token`` header of a scenario user; none for anonymous (None)."""
+    return {"Authorization": f"Token {lab.tokens[viewer]}"} if viewer else {}
+
+
 def rest_get(lab, path: str, viewer: str | None = None, **params) -> httpx.Response:
     """``GET /api/v0.2/<path>`` as ``viewer`` (a scenario user; None for anonymous)."""
-    headers = {"Authorization": f"Token {lab.tokens[viewer]}"} if viewer else {}
-    return httpx.get(lab.server.base_url + API + path, params=params, headers=headers)
+    return httpx.get(
+        lab.server.base_url + API + path, params=params, headers=auth_headers(lab, viewer)
+    )
+
+
+def rest_call(lab, method: str, path: str, viewer: str | None = None, **kwargs) -> httpx.Response:
+    """Any method on ``/api/v0.2/<path>`` as ``viewer``; ``kwargs`` go to httpx
+    (``json=``, ``data=``, ``content=``, ``params=``, ``headers=``)."""
+    headers = {**auth_headers(lab, viewer), **kwargs.pop("headers", {})}
+    return httpx.request(
+        method, lab.server.base_url + API + path, headers=headers, timeout=60, **kwargs
+    )

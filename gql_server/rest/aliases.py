@@ -1,0 +1,7 @@
+"""aliases/: device-type aliases."""
+
+from __future__ import annotations
+
+from gql_server.rest.routing import Endpoint
+
+ENDPOINTS: list[Endpoint] = []

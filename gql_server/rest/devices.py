@@ -1,0 +1,7 @@
+"""devices/: devices, their dictionaries and health."""
+
+from __future__ import annotations
+
+from gql_server.rest.routing import Endpoint
+
+ENDPOINTS: list[Endpoint] = []

@@ -1,0 +1,7 @@
+"""tags/: tags."""
+
+from __future__ import annotations
+
+from gql_server.rest.routing import Endpoint
+
+ENDPOINTS: list[Endpoint] = []

@@ -1,0 +1,7 @@
+"""workers/: workers, their env and dispatcher configuration, and health."""
+
+from __future__ import annotations
+
+from gql_server.rest.routing import Endpoint
+
+ENDPOINTS: list[Endpoint] = []
