@@ -35,3 +35,11 @@ class PermissionDenied(LabError):
 
 class Unauthenticated(LabError):
     code = "UNAUTHENTICATED"
+
+
+class InvalidFilter(BadInput):
+    """A filter value that cannot be used; ``parameter`` names the query parameter."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter

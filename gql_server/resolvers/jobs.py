@@ -25,6 +25,8 @@ from gql_server.db.types import utcnow
 from gql_server.lab.enums import DeviceHealth, JobHealth, JobState
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import NotFound, PermissionDenied
+from gql_server.resolvers.filter_fields import FIELD_SETS
+from gql_server.resolvers.lookups import Condition, counted_window, where_clauses
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import device_type_visible, job_visible, visible_job_ids
 from gql_server.resolvers.stored_files import FileKind, read_file
@@ -389,25 +391,21 @@ async def displayed_device_type(ctx: RequestContext, name: str) -> DeviceType | 
 
 async def counted_jobs_window(
     ctx: RequestContext,
-    specs: Sequence[JobFilter],
-    ordering: Sequence[tuple[JobOrderField, bool]],
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
     offset: int,
     limit: int,
 ) -> tuple[int, list[TestJob]]:
-    """How many visible jobs match every one of ``specs``, and the ``limit`` of them from
-    ``offset`` in ``ordering`` ((field, descending) pairs, then newest first; times without
-    a value last), as LAVA's limit/offset pages need."""
-    clauses = [clause for spec in specs for clause in filter_clauses(spec)]
-    matching = (await visible_jobs(ctx)).where(*clauses)
-    keys = []
-    for field, descending in ordering:
-        column = getattr(TestJob, field.value)
-        keys.append((column.desc() if descending else column.asc()).nulls_last())
-    statement = matching.order_by(*keys, TestJob.id.desc()).offset(offset).limit(limit)
-    counting = select(func.count()).select_from(matching.with_only_columns(TestJob.id).subquery())
-    async with ctx.db() as session:
-        count = await session.scalar(counting)
-        return count or 0, list(await session.scalars(statement))
+    """How many visible jobs meet every one of ``conditions`` (on the ``job`` field set),
+    and the ``limit`` of them from ``offset`` in ``ordering`` ((field, descending) pairs,
+    then newest first; times without a value last), as LAVA's limit/offset pages need."""
+    clauses = await where_clauses(ctx, FIELD_SETS, "job", conditions)
+    matching = await visible_jobs(ctx)
+    newest_first = [TestJob.id.desc()]
+    fields = FIELD_SETS["job"]
+    return await counted_window(
+        ctx, matching, fields, clauses, ordering, newest_first, offset, limit
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.errors import (
+    InvalidFilter,
+    LabError,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
 from gql_server.rest.render import JsonResponse, answer
 
 NOT_FOUND = "Not found."
@@ -36,6 +42,8 @@ def invalid_filter(name: str, message: str) -> RestError:
 
 def refusal_of(error: LabError) -> RestError:
     """DRF's answer to a resolver's error that the route did not translate itself."""
+    if isinstance(error, InvalidFilter):
+        return invalid_filter(error.parameter, error.message)
     if isinstance(error, NotFound):
         return detail(404, NOT_FOUND)
     if isinstance(error, Unauthenticated):

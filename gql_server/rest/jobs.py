@@ -14,11 +14,12 @@ from gql_server.resolvers import jobs, submissions
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
-from gql_server.rest.job_filters import job_filters, job_ordering
+from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
 from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
+ORDERING = frozenset({"id", "start_time", "end_time", "submit_time"})
 _JOB_ID = re.compile(r"[0-9]{1,10}")
 
 
@@ -50,10 +51,14 @@ def job_json(job: TestJob, links: jobs.JobLinks) -> dict[str, Any]:
 
 async def job_list(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/``: one limit/offset page of the visible jobs that match the filters."""
-    specs = job_filters(request.query_params)
+    params = request.query_params
     window = Window.of(request)
     count, found = await jobs.counted_jobs_window(
-        ctx, specs, job_ordering(request.query_params), window.offset, window.limit
+        ctx,
+        conditions(params, "job"),
+        ordering(params, ORDERING),
+        window.offset,
+        window.limit,
     )
     links = await jobs.job_links(ctx, found)
     results = [job_json(job, links[job.id]) for job in found]

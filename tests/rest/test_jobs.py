@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tests.support.rest import rest_get
-
-UNSUPPORTED = "This filter is not supported by this server."
+from tests.support.definitions import SINGLE, usable_device_type
+from tests.support.rest import rest_call, rest_get
 
 FIELDS = [
     "id",
@@ -32,6 +31,10 @@ FIELDS = [
     "failure_tags",
     "failure_comment",
 ]
+
+
+INVALID_CHOICE = "Select a valid choice. That choice is not one of the available choices."
+CHOICE_MAYBE = "Select a valid choice. maybe is not one of the available choices."
 
 
 def moment(text: str | None) -> dt.datetime | None:
@@ -155,21 +158,59 @@ def test_related_filters_by_key(lab):
             {"health__in": ["Select a valid choice. Bogus is not one of the available choices."]},
         ),
         (
-            {"definition__contains": "x"},
-            {"definition__contains": [UNSUPPORTED]},
+            {"submitter": "vis-owner"},
+            {"submitter": [INVALID_CHOICE]},
         ),
-        ({"health_check!": "true"}, {"health_check!": [UNSUPPORTED]}),
+        ({"tags": "999999"}, {"tags": [INVALID_CHOICE]}),
+        ({"health_check!": "maybe"}, {"health_check!": [CHOICE_MAYBE]}),
+        ({"metadata__": "x"}, ["Missing metadata key in 'metadata__'"]),
+        (
+            {"metadata__contains": "[1]"},
+            ["metadata__contains expects a JSON object, got '[1]'"],
+        ),
     ],
 )
-def test_bad_or_unsupported_filters_are_a_400_naming_the_parameter(lab, params, body):
+def test_bad_filters_are_a_400_naming_the_parameter(lab, params, body):
     response = rest_get(lab, "jobs/", "vis-admin", **params)
     assert response.status_code == 400
     assert response.json() == body
 
 
-def test_unknown_parameters_and_empty_values_are_ignored(lab):
+def test_unknown_parameters_lookups_and_empty_values_are_ignored(lab):
     everything = jobs(lab)["count"]
     assert jobs(lab, nosuchfield="1", search="x", state="")["count"] == everything
+    assert jobs(lab, target_group__isnull="false", health_check__in="x")["count"] == everything
+
+
+def test_negation_text_lookups_and_relations_followed(lab):
+    everything = jobs(lab)["count"]
+    checks = jobs(lab, health_check="true")["count"]
+    assert jobs(lab, **{"health_check!": "true"})["count"] == everything - checks
+    qemu = jobs(lab, definition__contains="qemu", limit="1000")["results"]
+    assert all("qemu" in j["definition"] for j in qemu)
+    named = jobs(lab, limit="1")["results"][0]["description"]
+    word = named.split()[0][:4].upper()
+    found = jobs(lab, description__icontains=word, limit="1000")["results"]
+    assert found and all(word.lower() in j["description"].lower() for j in found)
+    started = jobs(lab, start_time__isnull="false", limit="1")["results"][0]
+    device = rest_get(lab, f"jobs/{started['id']}/", "vis-admin").json()["actual_device"]
+    on_device = jobs(lab, actual_device=device, limit="1000")["results"]
+    assert on_device and {j["actual_device"] for j in on_device} == {device}
+    of_type = jobs(lab, actual_device__device_type__name=started["requested_device_type"])
+    assert of_type["count"] > 0
+
+
+def test_relations_filtered_by_primary_key(lab):
+    owned = jobs(lab, submitter__username="vis-owner", limit="1000")["results"]
+    groups = {g for j in owned for g in j["viewing_groups"]}
+    assert groups
+    group = sorted(groups)[0]
+    grouped = jobs(lab, viewing_groups=str(group), limit="1000")["results"]
+    assert grouped and all(group in j["viewing_groups"] for j in grouped)
+    tagged = [j for j in jobs(lab, limit="1000")["results"] if j["tags"]]
+    if tagged:
+        tag = tagged[0]["tags"][0]
+        assert all(tag in j["tags"] for j in jobs(lab, tags=str(tag), limit="1000")["results"])
 
 
 def test_ordering(lab):
@@ -185,3 +226,25 @@ def test_ordering(lab):
     present = [t for t in started if t is not None]
     assert present and started[: len(present)] == sorted(present)
     assert jobs(lab, ordering="nosuch", limit="5")["results"] == jobs(lab, limit="5")["results"]
+
+
+def test_metadata_filters(lab):
+    device_type = usable_device_type(lab.sync_url)
+    definition = SINGLE.format(device_type=device_type, visibility="public") + (
+        "metadata:\n  build: {id: 'rest-meta-1234', flavour: Debug}\n  nightly: true\n"
+    )
+    submitted = rest_call(lab, "POST", "jobs/", "vis-admin", json={"definition": definition})
+    assert submitted.status_code == 201, submitted.text
+    (job_id,) = submitted.json()["job_ids"]
+
+    def ids(**params) -> list[int]:
+        return [j["id"] for j in jobs(lab, limit="1000", **params)["results"]]
+
+    assert ids(metadata__build__id="rest-meta-1234") == [job_id]
+    assert ids(metadata__build__flavour__iexact="debug") == [job_id]
+    assert ids(metadata__build__id__startswith="rest-meta-") == [job_id]
+    assert ids(metadata__nightly="true", metadata__has_key="build") == [job_id]
+    assert ids(metadata__contains='{"build": {"flavour": "Debug"}}') == [job_id]
+    assert ids(metadata__build__id__regex="^rest-meta-[0-9]+$") == [job_id]
+    assert job_id not in ids(metadata__build__id="other")
+    assert job_id not in ids(metadata__has_any_keys="nosuchkey,other")
