@@ -32,9 +32,9 @@ from gql_server.exports.rows import CaseRow, SuiteRow
 from gql_server.exports.tap13 import Tap13
 from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import BadInput, NotFound, Unauthenticated
+from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
-from gql_server.resolvers.permissions import job_visible
+from gql_server.resolvers.permissions import job_visible, visible_job_ids
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,12 +260,92 @@ async def job_errors(ctx: RequestContext, job_ids: Sequence[int]) -> dict[int, J
     return {job_id: _job_error(metadata) for job_id, metadata in rows}
 
 
+SUITE_NOT_FOUND = "Specified test suite not found."
+CASE_NOT_FOUND = "Specified test case not found."
+
+
+# --- limit/offset windows of a job's suites and cases (LAVA's REST lists) ------------------
+
+
+async def results_job(ctx: RequestContext, job_id: int) -> TestJob:
+    """The job whose suites and cases are asked for, as LAVA master checks it: NotFound
+    when there is no such job, PermissionDenied when the viewer may not see it."""
+    statement = select(TestJob).where(TestJob.id == job_id)
+    async with ctx.db() as session:
+        job = (await session.scalars(statement)).first()
+    if job is None:
+        raise NotFound(f"Job '{job_id}' was not found.")
+    if job.id not in await visible_job_ids(ctx, [job.id]):
+        raise PermissionDenied(f"Job '{job_id}' is not visible.")
+    return job
+
+
+async def _counted_window(
+    ctx: RequestContext, matching: Select, key: Any, offset: int, limit: int
+) -> tuple[int, list[Any]]:
+    """How many rows ``matching`` selects, and ``limit`` of them from ``offset`` in the
+    order of ``key`` (a unique column). The window seeks its first key in the index
+    (only keys are skipped, in the database) and reads its rows from there."""
+    counting = select(func.count()).select_from(matching.with_only_columns(key).subquery())
+    window = matching.order_by(key).limit(limit)
+    if offset:
+        first = matching.with_only_columns(key).order_by(key).offset(offset).limit(1)
+        window = window.where(key >= first.scalar_subquery())
+    async with ctx.db() as session:
+        count = await session.scalar(counting)
+        return count or 0, list(await session.scalars(window))
+
+
+async def counted_suites_window(
+    ctx: RequestContext, job_id: int, offset: int, limit: int
+) -> tuple[int, list[TestSuite]]:
+    """How many suites a visible job holds, and ``limit`` of them from ``offset`` in the
+    order they were recorded."""
+    matching = (await _visible_suites(ctx)).where(TestSuite.job_id == job_id)
+    return await _counted_window(ctx, matching, TestSuite.id, offset, limit)
+
+
+async def suite_of_visible_job(ctx: RequestContext, job_id: int, suite_id: int) -> TestSuite:
+    """Suite ``suite_id`` of a visible job; NotFound when the job holds no such suite."""
+    statement = (await _visible_suites(ctx)).where(
+        TestSuite.job_id == job_id, TestSuite.id == suite_id
+    )
+    async with ctx.db() as session:
+        suite = (await session.scalars(statement)).first()
+    if suite is None:
+        raise NotFound(SUITE_NOT_FOUND)
+    return suite
+
+
+async def counted_cases_window(
+    ctx: RequestContext, spec: TestCaseFilter, offset: int, limit: int
+) -> tuple[int, list[TestCase]]:
+    """How many test cases of visible jobs match ``spec``, and ``limit`` of them from
+    ``offset`` in the order they were recorded; two statements whatever the offset."""
+    matching = (await _visible_cases(ctx)).where(*case_filter_clauses(spec))
+    return await _counted_window(ctx, matching, TestCase.id, offset, limit)
+
+
+async def case_of_visible_job(
+    ctx: RequestContext, job_id: int, case_id: int, suite_id: int | None = None
+) -> TestCase:
+    """Test case ``case_id`` of a visible job (and of suite ``suite_id`` when given);
+    NotFound otherwise."""
+    spec = TestCaseFilter(job_id=job_id, suite_id=suite_id)
+    statement = (await _visible_cases(ctx)).where(
+        *case_filter_clauses(spec), TestCase.id == case_id
+    )
+    async with ctx.db() as session:
+        case = (await session.scalars(statement)).first()
+    if case is None:
+        raise NotFound(CASE_NOT_FOUND)
+    return case
+
+
 # --- exports: rows of a visible job or suite, read in batches -----------------------------
 
 EXPORT_BATCH = 1000
 """Rows read per statement when exporting; memory stays that of one batch."""
-
-SUITE_NOT_FOUND = "Specified test suite not found."
 
 
 @dataclasses.dataclass(frozen=True)
