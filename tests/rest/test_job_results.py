@@ -67,7 +67,8 @@ def made(lab) -> Results:
     with Session(engine) as session:
         owner = session.scalars(sqlalchemy.select(User).where(User.username == "vis-owner")).one()
         job = _job(session, owner.id, True)
-        lava, smoke = TestSuite(job_id=job.id, name="lava"), TestSuite(job_id=job.id, name="0_smoke")
+        lava = TestSuite(job_id=job.id, name="lava")
+        smoke = TestSuite(job_id=job.id, name="0_smoke")
         session.add_all([lava, smoke])
         session.flush()
         test_set = TestSet(suite_id=smoke.id, name="set-1")
