@@ -7,7 +7,9 @@ or changed job puts its ``.testjob`` event in the outbox of the same transaction
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import re
 import secrets
 from collections.abc import Sequence
 
@@ -38,13 +40,15 @@ from gql_server.lab.states import JobStatus, cancel
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied
 from gql_server.resolvers.events import record_job_change
-from gql_server.resolvers.jobs import get_job
+from gql_server.resolvers.jobs import get_job, job_by_reference
 from gql_server.resolvers.permissions import (
     HiddenInventory,
     can_change_device,
     hidden_inventory,
     require_login,
 )
+
+_REFERENCE = re.compile(r"[0-9]{1,10}(\.[0-9]{1,6})?")
 
 
 class SubmissionRefused(LabError):
@@ -321,3 +325,54 @@ async def check_definition(definition: str, strict: bool) -> DefinitionError | N
     except DefinitionError as exc:
         return exc
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchCancel:
+    """What a batch cancel did: the references it handled (canceled, or already done),
+    and those that name no job the viewer may see."""
+
+    handled: list[object]
+    invalid: list[object]
+
+
+async def cancel_jobs(ctx: RequestContext, references: Sequence[object]) -> BatchCancel:
+    """Cancel each job named (an id or a multinode sub id), as ``cancel_job`` does.
+
+    Jobs that do not exist or that the viewer may not see are reported as invalid, so the
+    answer tells nothing of hidden jobs. Every right is checked before anything changes:
+    PermissionDenied when the viewer may not cancel one of the unfinished jobs named.
+    Jobs already canceling or finished are left as they are.
+    """
+    require_login(ctx)
+    found: list[tuple[object, TestJob]] = []
+    invalid: list[object] = []
+    for reference in references:
+        if not _referable(reference):
+            invalid.append(reference)
+            continue
+        try:
+            found.append((reference, await job_by_reference(ctx, reference)))
+        except (NotFound, PermissionDenied):
+            invalid.append(reference)
+    pending = [job for _reference, job in found if not _is_over(job)]
+    for job in pending:
+        if not await _may_change(ctx, job):
+            raise PermissionDenied(f"Permission denied for user to job {job.id}")
+    for job in pending:
+        # Refused when canceled meanwhile, or along with an earlier job of its group.
+        with contextlib.suppress(SubmissionRefused):
+            await cancel_job(ctx, job.id)
+    return BatchCancel([reference for reference, _job in found], invalid)
+
+
+def _referable(reference: object) -> bool:
+    """Whether a reference is an id or sub id a job could have (ids are 32-bit)."""
+    if isinstance(reference, bool) or not isinstance(reference, int | str):
+        return False
+    text = str(reference).strip()
+    return _REFERENCE.fullmatch(text) is not None and int(text.split(".")[0]) < 2**31
+
+
+def _is_over(job: TestJob) -> bool:
+    return JobState(job.state) in (JobState.CANCELING, JobState.FINISHED)
