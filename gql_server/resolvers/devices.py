@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import yaml
-from sqlalchemy import Select, delete, exists, or_, select
+from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -780,3 +780,353 @@ async def unassign_device_permission(
     async with ctx.db() as session:
         group_id = await _legacy_device_and_group(session, hostname, group)
         await _revoke(ctx, session, hostname, group_id, permission)
+
+
+# --- the REST door: windows of listed devices, DRF's checks and the serializer's writes ----
+
+ADD_DEVICE = "lava_scheduler_app.add_device"
+
+
+class ObjectChangeRefused(PermissionDenied):
+    """The caller passed a route's permission check but may not change this object; LAVA's
+    REST actions answer this refusal with their own text."""
+
+
+class MissingReferences(BadInput):
+    """Values naming no existing row, by the key they were given under (a serializer's
+    "object does not exist")."""
+
+    def __init__(self, missing: dict[str, object]) -> None:
+        super().__init__(", ".join(f"{key}={value!r}" for key, value in missing.items()))
+        self.missing = missing
+
+
+class NameTaken(BadInput):
+    """A new object's primary key that another object already has."""
+
+
+def require_device_writer(ctx: RequestContext) -> None:
+    """DRF's model permission on the REST door's device POSTs: the global ``add_device``
+    (Unauthenticated when anonymous, else PermissionDenied)."""
+    require_global(ctx, ADD_DEVICE)
+
+
+def require_superuser(ctx: RequestContext) -> None:
+    """DRF's superuser-only routes: Unauthenticated for an anonymous caller, then
+    PermissionDenied unless the caller is a superuser."""
+    require_login(ctx)
+    if not ctx.viewer.is_superuser:
+        raise PermissionDenied("only superusers may do this")
+
+
+async def counted_rows(
+    ctx: RequestContext, matching: Select, order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[Any]]:
+    """How many rows ``matching`` selects, and ``limit`` of them from ``offset`` in
+    ``order``: one limit/offset page in two statements."""
+    counting = select(func.count()).select_from(matching.order_by(None).subquery())
+    async with ctx.db() as session:
+        count = await session.scalar(counting)
+        rows = list(await session.scalars(matching.order_by(*order).offset(offset).limit(limit)))
+    return count or 0, rows
+
+
+async def _listed(ctx: RequestContext, include_retired: bool) -> Select:
+    statement = await visible_devices(ctx)
+    if not include_retired:
+        statement = statement.where(Device.health != int(DeviceHealth.RETIRED))
+    return statement
+
+
+async def counted_devices(
+    ctx: RequestContext,
+    include_retired: bool,
+    clauses: Sequence[Any],
+    order: Sequence[Any],
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Device]]:
+    """How many visible devices satisfy ``clauses`` (retired ones only when asked for), and
+    one window of them in ``order`` then by hostname."""
+    matching = (await _listed(ctx, include_retired)).where(*clauses)
+    return await counted_rows(ctx, matching, [*order, Device.hostname], offset, limit)
+
+
+async def listed_device(ctx: RequestContext, hostname: str, include_retired: bool) -> Device:
+    """A visible device as the REST list finds it (retired ones only when asked for);
+    NotFound otherwise."""
+    statement = (await _listed(ctx, include_retired)).where(Device.hostname == hostname)
+    async with ctx.db() as session:
+        device = (await session.scalars(statement)).first()
+    if device is None:
+        raise _not_found(hostname)
+    return device
+
+
+async def device_tag_ids(ctx: RequestContext, hostnames: Sequence[str]) -> dict[str, list[int]]:
+    """The ids of each device's tags, ascending, in one statement for any number of devices."""
+    statement = (
+        select(DeviceTag.device_id, DeviceTag.tag_id)
+        .where(DeviceTag.device_id.in_(list(hostnames)))
+        .order_by(DeviceTag.tag_id)
+    )
+    grouped: dict[str, list[int]] = defaultdict(list)
+    async with ctx.db() as session:
+        for hostname, tag_id in await session.execute(statement):
+            grouped[hostname].append(tag_id)
+    return grouped
+
+
+_REFERENCES = (
+    ("device_type_id", DeviceType),
+    ("physical_owner_id", User),
+    ("physical_group_id", Group),
+    ("worker_host_id", Worker),
+)
+
+
+async def _missing_references(session: AsyncSession, values: dict[str, Any]) -> dict[str, object]:
+    missing: dict[str, object] = {}
+    for key, model in _REFERENCES:
+        value = values.get(key)
+        if value is not None and await session.get(model, value) is None:
+            missing[key] = value
+    wanted = values.get("tag_ids") or []
+    if wanted:
+        found = set(await session.scalars(select(Tag.id).where(Tag.id.in_(wanted))))
+        absent = [tag for tag in wanted if tag not in found]
+        if absent:
+            missing["tag_ids"] = absent[0]
+    return missing
+
+
+async def _write_device_values(
+    ctx: RequestContext, session: AsyncSession, device: Device, values: dict[str, Any]
+) -> None:
+    """Set the given columns (and ``tag_ids``, replacing the tags); a health change emits
+    the device event, and retiring cancels the current job."""
+    for key, value in values.items():
+        if key not in ("tag_ids", "health"):
+            setattr(device, key, value)
+    if "tag_ids" in values:
+        await session.execute(delete(DeviceTag).where(DeviceTag.device_id == device.hostname))
+        session.add_all(
+            DeviceTag(device_id=device.hostname, tag_id=tag)
+            for tag in dict.fromkeys(values["tag_ids"])
+        )
+    health = values.get("health")
+    if health is not None and device.health != int(health):
+        device.health = int(health)
+        if health is DeviceHealth.RETIRED:
+            await _cancel_current_job(ctx, session, device.hostname)
+        job = await current_job_reference(session, device.hostname)
+        record_device_change(ctx, session, device, job)
+
+
+async def create_device_record(
+    ctx: RequestContext, hostname: str, values: dict[str, Any]
+) -> Device:
+    """``POST devices/`` (superusers): a device with the given columns (``device_type_id``,
+    ``health``, ``tag_ids``...). NameTaken when the hostname is in use, MissingReferences
+    when a value names no row."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        if await session.get(Device, hostname) is not None:
+            raise NameTaken(f"Device '{hostname}' already exists.")
+        missing = await _missing_references(session, values)
+        if missing:
+            raise MissingReferences(missing)
+        device = Device(
+            hostname=hostname, state=int(DeviceState.IDLE), health=int(DeviceHealth.UNKNOWN)
+        )
+        session.add(device)
+        await _write_device_values(ctx, session, device, values)
+        try:
+            await ctx.commit(session)
+        except IntegrityError as exc:  # the same hostname added at the same moment
+            await session.rollback()
+            raise NameTaken(f"Device '{hostname}' already exists.") from exc
+    return device
+
+
+async def change_device_record(
+    ctx: RequestContext, hostname: str, include_retired: bool, values: dict[str, Any]
+) -> Device:
+    """``PUT``/``PATCH devices/<hostname>/`` (superusers): write the given columns of a
+    listed device; MissingReferences when a value names no row."""
+    require_superuser(ctx)
+    device = await listed_device(ctx, hostname, include_retired)
+    async with ctx.db() as session:
+        missing = await _missing_references(session, values)
+        if missing:
+            raise MissingReferences(missing)
+        device = await session.merge(device)
+        await _write_device_values(ctx, session, device, values)
+        await ctx.commit(session)
+    return device
+
+
+async def delete_device_record(ctx: RequestContext, hostname: str, include_retired: bool) -> None:
+    """``DELETE devices/<hostname>/`` (superusers): as :func:`delete_device`."""
+    require_superuser(ctx)
+    await listed_device(ctx, hostname, include_retired)
+    await delete_device(ctx, hostname)
+
+
+async def set_listed_device_health(
+    ctx: RequestContext, hostname: str, include_retired: bool, health: DeviceHealth | None
+) -> Device:
+    """``POST devices/<hostname>/set_health/``: DRF's model permission (global
+    ``add_device``), the listed device (NotFound), ObjectChangeRefused without the change
+    right, BadInput for no health; then the change and its event."""
+    require_device_writer(ctx)
+    device = await listed_device(ctx, hostname, include_retired)
+    if not await can_change_device(ctx, device.hostname, device.device_type_id):
+        raise ObjectChangeRefused(f"you may not change device {hostname!r}")
+    if health is None:
+        raise BadInput("no such device health")
+    return await _write_health(ctx, device, health)
+
+
+async def store_listed_device_dictionary(
+    ctx: RequestContext, hostname: str, include_retired: bool, text: str
+) -> None:
+    """``POST devices/<hostname>/dictionary/``: global ``add_device``, the listed device
+    (NotFound), then :func:`set_device_dictionary` (the device change right)."""
+    require_device_writer(ctx)
+    await listed_device(ctx, hostname, include_retired)
+    await set_device_dictionary(ctx, hostname, text)
+
+
+async def device_configuration_check(ctx: RequestContext, text: str) -> str | None:
+    """``POST devices/validate/``: global ``add_device``; BadInput for an empty text; then
+    what is wrong with the device configuration, None when nothing is."""
+    require_device_writer(ctx)
+    if not text:
+        raise BadInput("Device dictionary is required.")
+    return await asyncio.to_thread(configuration_problem, text)
+
+
+@dataclasses.dataclass(frozen=True)
+class GrantRow:
+    """A per-object group permission as the REST permission routes show it."""
+
+    id: int
+    group: str
+    permission: str
+    target: str
+
+
+def _device_grant_rows() -> Select:
+    return (
+        select(
+            GroupDevicePermission.id,
+            Group.name,
+            Permission.codename,
+            GroupDevicePermission.device_id,
+        )
+        .join(Permission, Permission.id == GroupDevicePermission.permission_id)
+        .join(Group, Group.id == GroupDevicePermission.group_id)
+    )
+
+
+async def counted_device_grants(
+    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[GrantRow]]:
+    """``permissions/devices/`` (superusers): how many grants satisfy ``clauses``, and one
+    window of them in ``order`` then by id."""
+    require_superuser(ctx)
+    matching = _device_grant_rows().where(*clauses)
+    counting = select(func.count()).select_from(matching.subquery())
+    statement = matching.order_by(*order, GroupDevicePermission.id).offset(offset).limit(limit)
+    async with ctx.db() as session:
+        count = await session.scalar(counting)
+        rows = (await session.execute(statement)).all()
+    return count or 0, [GrantRow(*row) for row in rows]
+
+
+async def device_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:
+    """One device grant by id (superusers); NotFound when there is none."""
+    require_superuser(ctx)
+    statement = _device_grant_rows().where(GroupDevicePermission.id == grant_id)
+    async with ctx.db() as session:
+        row = (await session.execute(statement)).first()
+    if row is None:
+        raise NotFound(f"no device permission {grant_id}")
+    return GrantRow(*row)
+
+
+async def _device_grant_values(
+    session: AsyncSession, group: str, codename: str, hostname: str
+) -> tuple[int, int]:
+    """The group and permission ids of a grant's names; MissingReferences (keys
+    ``group``, ``permission``, ``device``) for each that names no row."""
+    missing: dict[str, object] = {}
+    group_id = await session.scalar(select(Group.id).where(Group.name == group))
+    if group_id is None:
+        missing["group"] = group
+    permission_id = None
+    if codename in DEVICE_PERMISSIONS:
+        permission_id = (await _device_permission(session, codename)).id
+    else:
+        missing["permission"] = codename
+    if await session.get(Device, hostname) is None:
+        missing["device"] = hostname
+    if missing:
+        raise MissingReferences(missing)
+    assert group_id is not None and permission_id is not None
+    return group_id, permission_id
+
+
+async def save_device_grant(
+    ctx: RequestContext,
+    grant_id: int | None,
+    group: str | None,
+    permission: str | None,
+    hostname: str | None,
+) -> GrantRow:
+    """Create (``grant_id`` None) or change a device grant (superusers); None keeps a
+    value. MissingReferences for names of no row, NameTaken when the group already holds
+    that permission on that device."""
+    require_superuser(ctx)
+    current = None if grant_id is None else await device_grant_row(ctx, grant_id)
+    group = group if group is not None else current.group if current else ""
+    permission = permission if permission is not None else current.permission if current else ""
+    hostname = hostname if hostname is not None else current.target if current else ""
+    async with ctx.db() as session:
+        group_id, permission_id = await _device_grant_values(session, group, permission, hostname)
+        clash = await session.scalar(
+            select(GroupDevicePermission.id).where(
+                GroupDevicePermission.group_id == group_id,
+                GroupDevicePermission.permission_id == permission_id,
+                GroupDevicePermission.device_id == hostname,
+            )
+        )
+        if clash is not None and clash != grant_id:
+            raise NameTaken("that group already holds that permission on that device")
+        row = (
+            GroupDevicePermission()
+            if grant_id is None
+            else await session.get(GroupDevicePermission, grant_id)
+        )
+        assert row is not None
+        row.group_id, row.permission_id, row.device_id = group_id, permission_id, hostname
+        session.add(row)
+        try:
+            await ctx.commit(session)
+        except IntegrityError as exc:  # granted at the same moment
+            await session.rollback()
+            raise NameTaken("that group already holds that permission on that device") from exc
+        saved = row.id
+    return await device_grant_row(ctx, saved)
+
+
+async def delete_device_grant(ctx: RequestContext, grant_id: int) -> None:
+    """Delete a device grant (superusers); NotFound when there is none."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        row = await session.get(GroupDevicePermission, grant_id)
+        if row is None:
+            raise NotFound(f"no device permission {grant_id}")
+        await session.delete(row)
+        await ctx.commit(session)

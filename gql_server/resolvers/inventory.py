@@ -13,13 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import (
     Alias,
+    Architecture,
+    BitWidth,
     ContentType,
+    Core,
     Device,
     DeviceTag,
     DeviceType,
+    DeviceTypeCore,
     Group,
     GroupDeviceTypePermission,
     Permission,
+    ProcessorFamily,
     StoredFile,
     Tag,
     TestJobTag,
@@ -38,10 +43,15 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import (
     NO_GROUP,
     Grant,
+    GrantRow,
+    MissingReferences,
+    NameTaken,
+    counted_rows,
     current_job_reference,
     devices_by_type,
     find_group_id,
     record_device_change,
+    require_superuser,
 )
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
 from gql_server.resolvers.events import record_event
@@ -53,6 +63,7 @@ from gql_server.resolvers.permissions import (
     device_visible,
     hidden_inventory,
     require_global,
+    require_login,
     require_staff,
     worker_visible,
 )
@@ -781,3 +792,368 @@ async def tag_devices(ctx: RequestContext, name: str) -> tuple[Tag, list[str]]:
     )
     async with ctx.db() as session:
         return tag, list(await session.scalars(statement))
+
+
+# --- the REST door: windows of device types, aliases, tags and device-type grants ---------
+
+CHANGE_DEVICE = f"{APP_LABEL}.change_device"
+
+
+async def counted_device_types(
+    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[DeviceType]]:
+    """How many visible device types satisfy ``clauses``, and one window of them in
+    ``order`` then by name."""
+    matching = select(DeviceType).where(await device_type_visible(ctx), *clauses)
+    return await counted_rows(ctx, matching, [*order, DeviceType.name], offset, limit)
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceTypeLinks:
+    """The names a device type refers to: its aliases and its cores, sorted."""
+
+    aliases: list[str]
+    cores: list[str]
+
+
+async def device_type_links(
+    ctx: RequestContext, names: Sequence[str]
+) -> dict[str, DeviceTypeLinks]:
+    """The :class:`DeviceTypeLinks` of each device type, in two statements for any number."""
+    aliases = await aliases_by_type(ctx, names)
+    cores: dict[str, list[str]] = defaultdict(list)
+    statement = (
+        select(DeviceTypeCore.devicetype_id, DeviceTypeCore.core_id)
+        .where(DeviceTypeCore.devicetype_id.in_(list(names)))
+        .order_by(DeviceTypeCore.core_id)
+    )
+    async with ctx.db() as session:
+        for name, core in await session.execute(statement):
+            cores[name].append(core)
+    return {
+        name: DeviceTypeLinks([alias.name for alias in aliases.get(name, [])], cores[name])
+        for name in names
+    }
+
+
+async def device_type_file(ctx: RequestContext, kind: FileKind, name: str) -> str | None:
+    """The template or health check of a visible device type (NotFound otherwise), None
+    when nothing is stored."""
+    await visible_device_type(ctx, name)
+    return await read_file(ctx, kind, name)
+
+
+async def store_device_type_file(
+    ctx: RequestContext, kind: FileKind, name: str, content: str
+) -> None:
+    """The REST door's write of a device type's template or health check: the global
+    ``change_device`` permission (LAVA's check, sic), then a visible device type."""
+    require_global(ctx, CHANGE_DEVICE)
+    await visible_device_type(ctx, name)
+    await write_file(ctx, kind, name, content)
+
+
+_TYPE_REFERENCES = (
+    ("architecture_id", Architecture),
+    ("processor_id", ProcessorFamily),
+    ("bits_id", BitWidth),
+)
+
+
+async def _write_device_type_values(
+    session: AsyncSession, device_type: DeviceType, values: dict[str, Any]
+) -> None:
+    """Check then set the given columns and ``core_names`` (replacing the cores);
+    MissingReferences for a value naming no row."""
+    missing: dict[str, object] = {}
+    for key, model in _TYPE_REFERENCES:
+        value = values.get(key)
+        if value is not None and await session.get(model, value) is None:
+            missing[key] = value
+    cores = list(dict.fromkeys(values.get("core_names") or []))
+    if cores:
+        found = set(await session.scalars(select(Core.name).where(Core.name.in_(cores))))
+        absent = [core for core in cores if core not in found]
+        if absent:
+            missing["core_names"] = absent[0]
+    if missing:
+        raise MissingReferences(missing)
+    for key, value in values.items():
+        if key != "core_names":
+            setattr(device_type, key, value)
+    if "core_names" in values:
+        await session.execute(
+            delete(DeviceTypeCore).where(DeviceTypeCore.devicetype_id == device_type.name)
+        )
+        session.add_all(DeviceTypeCore(devicetype_id=device_type.name, core_id=c) for c in cores)
+
+
+async def create_device_type_record(
+    ctx: RequestContext, name: str, values: dict[str, Any]
+) -> DeviceType:
+    """``POST devicetypes/`` (superusers): NameTaken when a device type has the name."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        if await session.get(DeviceType, name) is not None:
+            raise NameTaken(f"Device-type '{name}' already exists.")
+        device_type = DeviceType(
+            name=name, health_frequency=24, disable_health_check=False, display=True
+        )
+        session.add(device_type)
+        await session.flush()
+        await _write_device_type_values(session, device_type, values)
+        await _commit_or_refuse(ctx, session, NAME_IN_USE)
+    return device_type
+
+
+async def change_device_type_record(
+    ctx: RequestContext, name: str, values: dict[str, Any]
+) -> DeviceType:
+    """``PUT``/``PATCH devicetypes/<name>/`` (superusers): write the given columns of a
+    visible device type."""
+    require_superuser(ctx)
+    device_type = await visible_device_type(ctx, name)
+    async with ctx.db() as session:
+        device_type = await session.merge(device_type)
+        await _write_device_type_values(session, device_type, values)
+        await ctx.commit(session)
+    return device_type
+
+
+async def delete_device_type_record(ctx: RequestContext, name: str) -> None:
+    """``DELETE devicetypes/<name>/`` (superusers); BadInput while devices still use it."""
+    require_superuser(ctx)
+    device_type = await visible_device_type(ctx, name)
+    async with ctx.db() as session:
+        used = await session.scalar(
+            select(Device.hostname).where(Device.device_type_id == name).limit(1)
+        )
+        if used is not None:
+            raise BadInput(f"Device-type '{name}' is used by devices.")
+        await session.delete(await session.merge(device_type))
+        await ctx.commit(session)
+
+
+async def _listed_aliases(ctx: RequestContext) -> Any:
+    """Aliases of visible device types that are displayed (LAVA's REST queryset)."""
+    return (
+        select(Alias)
+        .join(DeviceType, DeviceType.name == Alias.device_type_id)
+        .where(DeviceType.display.is_(True), await device_type_visible(ctx))
+    )
+
+
+async def counted_aliases(
+    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[Alias]]:
+    """``aliases/`` (logged-in callers): how many listed aliases satisfy ``clauses``, and
+    one window of them in ``order`` then by name."""
+    require_login(ctx)
+    matching = (await _listed_aliases(ctx)).where(*clauses)
+    return await counted_rows(ctx, matching, [*order, Alias.name], offset, limit)
+
+
+async def listed_alias(ctx: RequestContext, name: str) -> Alias:
+    """One listed alias (logged-in callers); NotFound otherwise."""
+    require_login(ctx)
+    statement = (await _listed_aliases(ctx)).where(Alias.name == name)
+    async with ctx.db() as session:
+        alias = (await session.scalars(statement)).first()
+    if alias is None:
+        raise NotFound(f"Alias '{name}' was not found.")
+    return alias
+
+
+async def _alias_type(ctx: RequestContext, session: AsyncSession, name: str | None) -> None:
+    """MissingReferences unless ``name`` (when given) is a device type the viewer sees."""
+    if name is None:
+        return
+    hidden = name in (await hidden_inventory(ctx)).device_types
+    if hidden or await session.get(DeviceType, name) is None:
+        raise MissingReferences({"device_type_id": name})
+
+
+async def create_alias_record(ctx: RequestContext, name: str, device_type: str | None) -> Alias:
+    """``POST aliases/`` (global ``add_alias``): NameTaken when an alias has the name."""
+    require_global(ctx, f"{APP_LABEL}.add_alias")
+    async with ctx.db() as session:
+        await _alias_type(ctx, session, device_type)
+        if await session.get(Alias, name) is not None:
+            raise NameTaken(f"Alias '{name}' already exists.")
+        alias = Alias(name=name, device_type_id=device_type)
+        session.add(alias)
+        await _commit_or_refuse(ctx, session, f"Alias '{name}' already exists.")
+    return alias
+
+
+async def change_alias_record(ctx: RequestContext, name: str, device_type: str | None) -> Alias:
+    """``PUT``/``PATCH aliases/<name>/`` (global ``change_alias``): point a listed alias
+    at another device type."""
+    require_global(ctx, f"{APP_LABEL}.change_alias")
+    alias = await listed_alias(ctx, name)
+    async with ctx.db() as session:
+        await _alias_type(ctx, session, device_type)
+        alias = await session.merge(alias)
+        alias.device_type_id = device_type
+        await ctx.commit(session)
+    return alias
+
+
+async def delete_alias_record(ctx: RequestContext, name: str) -> None:
+    """``DELETE aliases/<name>/`` (global ``delete_alias``) of a listed alias."""
+    require_global(ctx, f"{APP_LABEL}.delete_alias")
+    alias = await listed_alias(ctx, name)
+    async with ctx.db() as session:
+        await session.delete(await session.merge(alias))
+        await ctx.commit(session)
+
+
+async def counted_tags(
+    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[Tag]]:
+    """``tags/`` (logged-in callers): how many tags satisfy ``clauses``, and one window of
+    them in ``order`` then by id."""
+    require_login(ctx)
+    return await counted_rows(ctx, select(Tag).where(*clauses), [*order, Tag.id], offset, limit)
+
+
+async def listed_tag(ctx: RequestContext, tag_id: int) -> Tag:
+    """One tag by id (logged-in callers); NotFound otherwise."""
+    require_login(ctx)
+    async with ctx.db() as session:
+        tag = await session.get(Tag, tag_id)
+    if tag is None:
+        raise NotFound(f"no tag {tag_id}")
+    return tag
+
+
+async def save_tag_record(
+    ctx: RequestContext, tag_id: int | None, name: str | None, description: str | None
+) -> Tag:
+    """Create (``tag_id`` None: global ``add_tag``) or change a tag (``change_tag``); None
+    keeps a value (a new tag's description stays unset). NameTaken for another tag's name."""
+    creating = tag_id is None
+    require_global(ctx, f"{APP_LABEL}.{'add' if creating else 'change'}_tag")
+    tag = Tag() if tag_id is None else await listed_tag(ctx, tag_id)
+    async with ctx.db() as session:
+        if name is not None:
+            other = await session.scalar(select(Tag.id).where(Tag.name == name))
+            if other is not None and other != tag_id:
+                raise NameTaken(TAG_IN_USE)
+        tag = tag if creating else await session.merge(tag)
+        if name is not None:
+            tag.name = name
+        if description is not None:
+            tag.description = description
+        session.add(tag)
+        await _commit_or_refuse(ctx, session, TAG_IN_USE)
+    return tag
+
+
+async def delete_tag_record(ctx: RequestContext, tag_id: int) -> None:
+    """``DELETE tags/<id>/`` (global ``delete_tag``): as :func:`delete_tag`."""
+    require_global(ctx, f"{APP_LABEL}.delete_tag")
+    await delete_tag(ctx, (await listed_tag(ctx, tag_id)).name)
+
+
+def _type_grant_rows() -> Any:
+    return (
+        select(
+            GroupDeviceTypePermission.id,
+            Group.name,
+            Permission.codename,
+            GroupDeviceTypePermission.devicetype_id,
+        )
+        .join(Permission, Permission.id == GroupDeviceTypePermission.permission_id)
+        .join(Group, Group.id == GroupDeviceTypePermission.group_id)
+    )
+
+
+async def counted_device_type_grants(
+    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[GrantRow]]:
+    """``permissions/devicetypes/`` (superusers): how many grants satisfy ``clauses``, and
+    one window of them in ``order`` then by id."""
+    require_superuser(ctx)
+    matching = _type_grant_rows().where(*clauses)
+    counting = select(func.count()).select_from(matching.subquery())
+    statement = matching.order_by(*order, GroupDeviceTypePermission.id).offset(offset).limit(limit)
+    async with ctx.db() as session:
+        count = await session.scalar(counting)
+        rows = (await session.execute(statement)).all()
+    return count or 0, [GrantRow(*row) for row in rows]
+
+
+async def device_type_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:
+    """One device-type grant by id (superusers); NotFound when there is none."""
+    require_superuser(ctx)
+    statement = _type_grant_rows().where(GroupDeviceTypePermission.id == grant_id)
+    async with ctx.db() as session:
+        row = (await session.execute(statement)).first()
+    if row is None:
+        raise NotFound(f"no device-type permission {grant_id}")
+    return GrantRow(*row)
+
+
+async def save_device_type_grant(
+    ctx: RequestContext,
+    grant_id: int | None,
+    group: str | None,
+    permission: str | None,
+    name: str | None,
+) -> GrantRow:
+    """Create (``grant_id`` None) or change a device-type grant (superusers); None keeps
+    a value. MissingReferences (keys ``group``, ``permission``, ``devicetype``) for names
+    of no row, NameTaken when the group already holds that permission on that type."""
+    require_superuser(ctx)
+    current = None if grant_id is None else await device_type_grant_row(ctx, grant_id)
+    group = group if group is not None else current.group if current else ""
+    permission = permission if permission is not None else current.permission if current else ""
+    name = name if name is not None else current.target if current else ""
+    async with ctx.db() as session:
+        missing: dict[str, object] = {}
+        group_id = await session.scalar(select(Group.id).where(Group.name == group))
+        if group_id is None:
+            missing["group"] = group
+        found = (
+            await _device_type_permission(session, permission) if "." not in permission else None
+        )
+        if found is None:
+            missing["permission"] = permission
+        if await session.get(DeviceType, name) is None:
+            missing["devicetype"] = name
+        if missing:
+            raise MissingReferences(missing)
+        assert found is not None
+        clash = await session.scalar(
+            select(GroupDeviceTypePermission.id).where(
+                GroupDeviceTypePermission.group_id == group_id,
+                GroupDeviceTypePermission.permission_id == found.id,
+                GroupDeviceTypePermission.devicetype_id == name,
+            )
+        )
+        taken = "that group already holds that permission on that device type"
+        if clash is not None and clash != grant_id:
+            raise NameTaken(taken)
+        row = (
+            GroupDeviceTypePermission()
+            if grant_id is None
+            else await session.get(GroupDeviceTypePermission, grant_id)
+        )
+        assert row is not None
+        row.group_id, row.permission_id, row.devicetype_id = group_id, found.id, name
+        session.add(row)
+        await _commit_or_refuse(ctx, session, taken)
+        saved = row.id
+    return await device_type_grant_row(ctx, saved)
+
+
+async def delete_device_type_grant(ctx: RequestContext, grant_id: int) -> None:
+    """Delete a device-type grant (superusers); NotFound when there is none."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        row = await session.get(GroupDeviceTypePermission, grant_id)
+        if row is None:
+            raise NotFound(f"no device-type permission {grant_id}")
+        await session.delete(row)
+        await ctx.commit(session)

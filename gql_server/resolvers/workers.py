@@ -10,6 +10,8 @@ import asyncio
 import dataclasses
 import pathlib
 import secrets
+from collections.abc import Sequence
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -20,11 +22,16 @@ from gql_server.db.types import utcnow
 from gql_server.events.wire import worker_event
 from gql_server.lab.enums import WorkerHealth, WorkerState
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.devices import devices_by_worker
+from gql_server.resolvers.devices import (
+    NameTaken,
+    ObjectChangeRefused,
+    counted_rows,
+    devices_by_worker,
+)
 from gql_server.resolvers.errors import BadInput, LabError, NotFound, PermissionDenied
 from gql_server.resolvers.events import record_event
 from gql_server.resolvers.inventory import get_worker, set_worker_health
-from gql_server.resolvers.permissions import require_global, worker_visible
+from gql_server.resolvers.permissions import can_change_worker, require_global, worker_visible
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
 
 APP_LABEL = "lava_scheduler_app"
@@ -228,3 +235,122 @@ async def write_worker_file(ctx: RequestContext, kind: FileKind, hostname: str, 
     if not await asyncio.to_thread(_is_yaml, text):
         raise BadInput(f"Invalid YAML syntax in '{hostname}' {YAML_LABELS[kind]}: {text}")
     await write_file(ctx, kind, hostname, text)
+
+
+# --- the REST door: windows of visible workers, DRF's model permissions -------------------
+
+
+class InsufficientPermissions(PermissionDenied):
+    """A caller without the global ``change_worker`` asking to set a worker's health (LAVA
+    master's REST text: "Insufficient permissions. Please contact system administrator.")."""
+
+
+async def counted_workers(
+    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[Worker]]:
+    """How many visible workers satisfy ``clauses``, and one window of them in ``order``
+    then by hostname."""
+    matching = select(Worker).where(await worker_visible(ctx), *clauses)
+    return await counted_rows(ctx, matching, [*order, Worker.hostname], offset, limit)
+
+
+async def listed_worker(ctx: RequestContext, hostname: str) -> Worker:
+    """A visible worker; NotFound when it is absent or hidden (LAVA master's REST)."""
+    worker = await get_worker(ctx, hostname)
+    if worker is None:
+        raise NotFound(f"Worker '{hostname}' was not found.")
+    return worker
+
+
+async def create_worker_record(
+    ctx: RequestContext,
+    hostname: str,
+    description: str | None,
+    health: WorkerHealth | None,
+    job_limit: int | None,
+) -> Worker:
+    """``POST workers/`` (global ``add_worker``): an offline worker with a fresh token,
+    Active unless ``health`` says otherwise; NameTaken when the hostname is in use."""
+    require_global(ctx, f"{APP_LABEL}.add_worker")
+    worker = Worker(
+        hostname=hostname,
+        description=description,
+        state=int(WorkerState.OFFLINE),
+        health=int(health if health is not None else WorkerHealth.ACTIVE),
+        last_ping=utcnow(),
+        job_limit=job_limit or 0,
+        token=_new_token(),
+    )
+    taken = NameTaken(f"Worker '{hostname}' already exists.")
+    async with ctx.db() as session:
+        if await session.get(Worker, hostname) is not None:
+            raise taken
+        session.add(worker)
+        record_event(
+            session, worker_event(worker, timestamp=utcnow(), topic_prefix=ctx.topic_prefix)
+        )
+        try:
+            await ctx.commit(session)
+        except IntegrityError as exc:  # created by someone else meanwhile
+            await session.rollback()
+            raise taken from exc
+    return worker
+
+
+async def change_worker_record(
+    ctx: RequestContext,
+    hostname: str,
+    description: str | None,
+    health: WorkerHealth | None,
+    job_limit: int | None,
+) -> Worker:
+    """``PUT``/``PATCH workers/<hostname>/`` (global ``change_worker``): a visible worker's
+    description, health (cascading to its devices) and job limit, as given."""
+    require_global(ctx, f"{APP_LABEL}.change_worker")
+    await listed_worker(ctx, hostname)
+    health_name = None if health is None else health.name
+    return await update_worker(ctx, hostname, description, health_name, job_limit)
+
+
+async def delete_worker_record(ctx: RequestContext, hostname: str) -> None:
+    """``DELETE workers/<hostname>/`` (global ``delete_worker``) of a visible worker."""
+    require_global(ctx, f"{APP_LABEL}.delete_worker")
+    await listed_worker(ctx, hostname)
+    await delete_worker(ctx, hostname)
+
+
+async def listed_worker_file(ctx: RequestContext, kind: FileKind, hostname: str) -> str | None:
+    """A visible worker's stored file (NotFound for a hidden worker), None when unset."""
+    await listed_worker(ctx, hostname)
+    check_file_name(hostname)
+    return await read_file(ctx, kind, hostname)
+
+
+async def store_listed_worker_file(
+    ctx: RequestContext, kind: FileKind, hostname: str, text: str
+) -> None:
+    """``POST workers/<hostname>/env/`` or ``config/``: DRF's model permission (global
+    ``add_worker``), a visible worker, then :func:`write_worker_file` (``change_worker``)."""
+    require_global(ctx, f"{APP_LABEL}.add_worker")
+    await listed_worker(ctx, hostname)
+    await write_worker_file(ctx, kind, hostname, text)
+
+
+async def set_listed_worker_health(
+    ctx: RequestContext, hostname: str, health: WorkerHealth | None
+) -> Worker:
+    """``POST workers/<hostname>/set_health/`` (LAVA master): DRF's model permission
+    (global ``add_worker``), InsufficientPermissions without the global ``change_worker``,
+    NotFound for a hidden worker, ObjectChangeRefused without the change right on it,
+    BadInput for no health; then the change, cascading to the worker's devices."""
+    require_global(ctx, f"{APP_LABEL}.add_worker")
+    if not ctx.viewer.has_global("change_worker"):
+        raise InsufficientPermissions(
+            "Insufficient permissions. Please contact system administrator."
+        )
+    await listed_worker(ctx, hostname)
+    if not await can_change_worker(ctx, hostname):
+        raise ObjectChangeRefused(f"you may not change worker {hostname!r}")
+    if health is None:
+        raise BadInput("no such worker health")
+    return await set_worker_health(ctx, hostname, health)
