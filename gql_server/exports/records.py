@@ -66,3 +66,9 @@ def case_record(row: CaseRow) -> dict[str, Any]:
 def suite_record(row: SuiteRow) -> dict[str, str]:
     """The export record of one test suite (keys sorted, as LAVA dumps it)."""
     return {"id": str(row.id), "job": str(row.job_id), "name": str(row.name)}
+
+
+def metadata_pairs(metadata: dict[str, Any] | None) -> list[dict[str, str]]:
+    """A job's definition metadata in LAVA's legacy export shape: one single-entry
+    ``{name: str(value)}`` mapping per key, in definition order."""
+    return [{key: str(value)} for key, value in (metadata or {}).items()]
