@@ -39,6 +39,7 @@ from gql_server.rest.auth import viewer_of
 from gql_server.rest.body import BodyTooLarge, bounded
 from gql_server.rest.errors import RestError, detail, refusal_of
 from gql_server.rest.formats import browsable, requested_format
+from gql_server.rest.openapi import openapi_document
 from gql_server.rest.render import answer
 from gql_server.rest.routing import Endpoint, read_only
 
@@ -73,8 +74,14 @@ async def api_root(_ctx: RequestContext, request: Request) -> Response:
     return answer({key: f"{base}/{key}/" for key in ROOT_KEYS})
 
 
+async def schema(_ctx: RequestContext, request: Request) -> Response:
+    """``GET /api/v0.2/schema/``: the OpenAPI description of these routes (our addition)."""
+    return answer(openapi_document(ENDPOINTS, str(request.base_url).rstrip("/") + PREFIX))
+
+
 ENDPOINTS: list[Endpoint] = [
     read_only("/", "Api Root", api_root, "The default basic root view for DefaultRouter"),
+    read_only("/schema/", "OpenAPI Schema", schema, "This API described in OpenAPI 3.1"),
     # Fixed paths (jobs/validate/) come before the detail route they would match.
     *job_actions.ENDPOINTS,
     *jobs.ENDPOINTS,

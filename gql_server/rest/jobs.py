@@ -100,6 +100,14 @@ async def submit(ctx: RequestContext, request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint("/jobs/", "Test Job List", {"GET": job_list, "POST": submit}),
+    Endpoint(
+        "/jobs/",
+        "Test Job List",
+        {"GET": job_list, "POST": submit},
+        filters="job",
+        ordering=ORDERING,
+        paginated=True,
+        fields={"definition": "string"},
+    ),
     Endpoint("/jobs/{job_id}/", "Test Job Instance", {"GET": job_detail}),
 ]

@@ -26,7 +26,10 @@ class Endpoint:
     """A route under ``/api/v0.2/``.
 
     ``name`` and ``description`` are what DRF's OPTIONS metadata calls the view;
-    ``parses`` the request media types its writes accept.
+    ``parses`` the request media types its writes accept. The OpenAPI description reads
+    ``filters`` (the field set a list is filtered by, see ``resolvers/filter_fields.py``),
+    ``ordering`` (the fields ``ordering=`` accepts), ``paginated`` and ``fields`` (the
+    body fields its writes read, with their JSON types).
     """
 
     path: str
@@ -34,6 +37,10 @@ class Endpoint:
     handlers: Mapping[str, Handler]
     description: str = ""
     parses: tuple[str, ...] = JSON_FORM_MULTIPART
+    filters: str | None = None
+    ordering: frozenset[str] = frozenset()
+    paginated: bool = False
+    fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def allow(self) -> str:
