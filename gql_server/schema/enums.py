@@ -26,3 +26,11 @@ JobOrderBy = strawberry.enum(JobOrderField, name="JobOrderBy", description="Job 
 class Direction(enum.Enum):
     ASC = "asc"
     DESC = "desc"
+
+
+@strawberry.enum(description="A format a job's test results can be downloaded in.")
+class ResultsFormat(enum.Enum):
+    CSV = "csv"
+    YAML = "yaml"
+    JUNIT = "junit"
+    TAP13 = "tap13"

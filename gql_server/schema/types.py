@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from gql_server.resolvers import jobs, results, users
 from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.jobs import JobFilter
 from gql_server.resolvers.pagination import MAX_PAGE_SIZE, Page
+from gql_server.rest.door import PREFIX as REST_PREFIX
 from gql_server.schema.connections import Connection, page_args
 from gql_server.schema.context import Info
 from gql_server.schema.enums import (
@@ -28,6 +30,7 @@ from gql_server.schema.enums import (
     JobHealth,
     JobOrderBy,
     JobState,
+    ResultsFormat,
     TestResult,
     WorkerHealth,
     WorkerState,
@@ -314,6 +317,17 @@ class Job:
     async def log(self, info: Info) -> JobLog | None:
         content = await results.get_job_log(info.context.ctx, self.id)
         return None if content is None else JobLog(content=content)
+
+    @strawberry.field(
+        description="Where to download the job's test results in a format: a path on this "
+        "server (LAVA's REST file, streamed; fetch it with the same credentials). "
+        "``classnamePrefix`` prefixes JUnit class names."
+    )
+    def results_url(self, format: ResultsFormat, classname_prefix: str | None = None) -> str:
+        path = f"{REST_PREFIX}/jobs/{self.id}/{format.value}/"
+        if classname_prefix and format is ResultsFormat.JUNIT:
+            path += "?" + urllib.parse.urlencode({"classname_prefix": classname_prefix})
+        return path
 
 
 async def job_connection(
