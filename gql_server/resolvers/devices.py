@@ -40,6 +40,15 @@ from gql_server.resolvers.errors import (
     UnknownPermission,
 )
 from gql_server.resolvers.events import record_event, record_job_change
+from gql_server.resolvers.filter_fields import FIELD_SETS
+from gql_server.resolvers.lookups import (
+    Condition,
+    Field,
+    Kind,
+    counted_window,
+    order_columns,
+    where_clauses,
+)
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import (
     can_change_device,
@@ -819,18 +828,6 @@ def require_superuser(ctx: RequestContext) -> None:
         raise PermissionDenied("only superusers may do this")
 
 
-async def counted_rows(
-    ctx: RequestContext, matching: Select, order: Sequence[Any], offset: int, limit: int
-) -> tuple[int, list[Any]]:
-    """How many rows ``matching`` selects, and ``limit`` of them from ``offset`` in
-    ``order``: one limit/offset page in two statements."""
-    counting = select(func.count()).select_from(matching.order_by(None).subquery())
-    async with ctx.db() as session:
-        count = await session.scalar(counting)
-        rows = list(await session.scalars(matching.order_by(*order).offset(offset).limit(limit)))
-    return count or 0, rows
-
-
 async def _listed(ctx: RequestContext, include_retired: bool) -> Select:
     statement = await visible_devices(ctx)
     if not include_retired:
@@ -841,15 +838,19 @@ async def _listed(ctx: RequestContext, include_retired: bool) -> Select:
 async def counted_devices(
     ctx: RequestContext,
     include_retired: bool,
-    clauses: Sequence[Any],
-    order: Sequence[Any],
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
     offset: int,
     limit: int,
 ) -> tuple[int, list[Device]]:
-    """How many visible devices satisfy ``clauses`` (retired ones only when asked for), and
-    one window of them in ``order`` then by hostname."""
-    matching = (await _listed(ctx, include_retired)).where(*clauses)
-    return await counted_rows(ctx, matching, [*order, Device.hostname], offset, limit)
+    """How many visible devices meet ``conditions`` (on the ``device`` field set; retired
+    devices only when asked for), and one window of them in ``ordering`` then by hostname."""
+    clauses = await where_clauses(ctx, FIELD_SETS, "device", conditions)
+    matching = await _listed(ctx, include_retired)
+    fields = FIELD_SETS["device"]
+    return await counted_window(
+        ctx, matching, fields, clauses, ordering, [Device.hostname], offset, limit
+    )
 
 
 async def listed_device(ctx: RequestContext, hostname: str, include_retired: bool) -> Device:
@@ -1030,19 +1031,42 @@ def _device_grant_rows() -> Select:
     )
 
 
-async def counted_device_grants(
-    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+async def counted_grants(
+    ctx: RequestContext,
+    rows: Select,
+    key: str,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[GrantRow]]:
-    """``permissions/devices/`` (superusers): how many grants satisfy ``clauses``, and one
-    window of them in ``order`` then by id."""
+    """How many of the grant ``rows`` (id, group, codename, object) meet ``conditions`` on
+    field set ``key``, and one window of them in ``ordering`` (any of the set's fields, or
+    ``id``) then by id. Superusers only."""
     require_superuser(ctx)
-    matching = _device_grant_rows().where(*clauses)
+    fields = FIELD_SETS[key]
+    matching = rows.where(*await where_clauses(ctx, FIELD_SETS, key, conditions))
+    grant_id = rows.selected_columns[0]
+    orderable = {**fields, "id": Field(grant_id, Kind.NUMBER, frozenset())}
+    order = [*order_columns(orderable, ordering), grant_id]
     counting = select(func.count()).select_from(matching.subquery())
-    statement = matching.order_by(*order, GroupDevicePermission.id).offset(offset).limit(limit)
     async with ctx.db() as session:
         count = await session.scalar(counting)
-        rows = (await session.execute(statement)).all()
-    return count or 0, [GrantRow(*row) for row in rows]
+        found = (await session.execute(matching.order_by(*order).offset(offset).limit(limit))).all()
+    return count or 0, [GrantRow(*row) for row in found]
+
+
+async def counted_device_grants(
+    ctx: RequestContext,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
+) -> tuple[int, list[GrantRow]]:
+    """``permissions/devices/`` (superusers): one window of the device grants."""
+    return await counted_grants(
+        ctx, _device_grant_rows(), "device_permission", conditions, ordering, offset, limit
+    )
 
 
 async def device_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:

@@ -46,7 +46,7 @@ from gql_server.resolvers.devices import (
     GrantRow,
     MissingReferences,
     NameTaken,
-    counted_rows,
+    counted_grants,
     current_job_reference,
     devices_by_type,
     find_group_id,
@@ -55,6 +55,8 @@ from gql_server.resolvers.devices import (
 )
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
 from gql_server.resolvers.events import record_event
+from gql_server.resolvers.filter_fields import FIELD_SETS
+from gql_server.resolvers.lookups import Condition, Field, Kind, counted_window, where_clauses
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import (
     can_change_device_type,
@@ -800,12 +802,20 @@ CHANGE_DEVICE = f"{APP_LABEL}.change_device"
 
 
 async def counted_device_types(
-    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+    ctx: RequestContext,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[DeviceType]]:
-    """How many visible device types satisfy ``clauses``, and one window of them in
-    ``order`` then by name."""
-    matching = select(DeviceType).where(await device_type_visible(ctx), *clauses)
-    return await counted_rows(ctx, matching, [*order, DeviceType.name], offset, limit)
+    """How many visible device types meet ``conditions`` (field set ``device_type``), and
+    one window of them in ``ordering`` then by name."""
+    clauses = await where_clauses(ctx, FIELD_SETS, "device_type", conditions)
+    matching = select(DeviceType).where(await device_type_visible(ctx))
+    fields = FIELD_SETS["device_type"]
+    return await counted_window(
+        ctx, matching, fields, clauses, ordering, [DeviceType.name], offset, limit
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -847,9 +857,12 @@ async def store_device_type_file(
     ctx: RequestContext, kind: FileKind, name: str, content: str
 ) -> None:
     """The REST door's write of a device type's template or health check: the global
-    ``change_device`` permission (LAVA's check, sic), then a visible device type."""
+    ``change_device`` permission (LAVA's check, sic), a visible device type (NotFound),
+    then BadInput for an empty text."""
     require_global(ctx, CHANGE_DEVICE)
     await visible_device_type(ctx, name)
+    if not content:
+        raise BadInput("nothing to store")
     await write_file(ctx, kind, name, content)
 
 
@@ -943,14 +956,27 @@ async def _listed_aliases(ctx: RequestContext) -> Any:
     )
 
 
+ALIAS_ORDERING = {
+    **FIELD_SETS["alias"],
+    "device_type": Field(Alias.device_type_id, Kind.TEXT, frozenset()),
+}
+
+
 async def counted_aliases(
-    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+    ctx: RequestContext,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[Alias]]:
-    """``aliases/`` (logged-in callers): how many listed aliases satisfy ``clauses``, and
-    one window of them in ``order`` then by name."""
+    """``aliases/`` (logged-in callers): how many listed aliases meet ``conditions`` (field
+    set ``alias``), and one window of them in ``ordering`` (name, device_type) then by name."""
     require_login(ctx)
-    matching = (await _listed_aliases(ctx)).where(*clauses)
-    return await counted_rows(ctx, matching, [*order, Alias.name], offset, limit)
+    clauses = await where_clauses(ctx, FIELD_SETS, "alias", conditions)
+    matching = await _listed_aliases(ctx)
+    return await counted_window(
+        ctx, matching, ALIAS_ORDERING, clauses, ordering, [Alias.name], offset, limit
+    )
 
 
 async def listed_alias(ctx: RequestContext, name: str) -> Alias:
@@ -1009,12 +1035,20 @@ async def delete_alias_record(ctx: RequestContext, name: str) -> None:
 
 
 async def counted_tags(
-    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+    ctx: RequestContext,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[Tag]]:
-    """``tags/`` (logged-in callers): how many tags satisfy ``clauses``, and one window of
-    them in ``order`` then by id."""
+    """``tags/`` (logged-in callers): how many tags meet ``conditions`` (field set
+    ``tag``), and one window of them in ``ordering`` then by id."""
     require_login(ctx)
-    return await counted_rows(ctx, select(Tag).where(*clauses), [*order, Tag.id], offset, limit)
+    clauses = await where_clauses(ctx, FIELD_SETS, "tag", conditions)
+    fields = FIELD_SETS["tag"]
+    return await counted_window(
+        ctx, select(Tag), fields, clauses, ordering, [Tag.id], offset, limit
+    )
 
 
 async def listed_tag(ctx: RequestContext, tag_id: int) -> Tag:
@@ -1070,18 +1104,16 @@ def _type_grant_rows() -> Any:
 
 
 async def counted_device_type_grants(
-    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+    ctx: RequestContext,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[GrantRow]]:
-    """``permissions/devicetypes/`` (superusers): how many grants satisfy ``clauses``, and
-    one window of them in ``order`` then by id."""
-    require_superuser(ctx)
-    matching = _type_grant_rows().where(*clauses)
-    counting = select(func.count()).select_from(matching.subquery())
-    statement = matching.order_by(*order, GroupDeviceTypePermission.id).offset(offset).limit(limit)
-    async with ctx.db() as session:
-        count = await session.scalar(counting)
-        rows = (await session.execute(statement)).all()
-    return count or 0, [GrantRow(*row) for row in rows]
+    """``permissions/devicetypes/`` (superusers): one window of the device-type grants."""
+    return await counted_grants(
+        ctx, _type_grant_rows(), "device_type_permission", conditions, ordering, offset, limit
+    )
 
 
 async def device_type_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:

@@ -11,7 +11,6 @@ import dataclasses
 import pathlib
 import secrets
 from collections.abc import Sequence
-from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -25,12 +24,13 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import (
     NameTaken,
     ObjectChangeRefused,
-    counted_rows,
     devices_by_worker,
 )
 from gql_server.resolvers.errors import BadInput, LabError, NotFound, PermissionDenied
 from gql_server.resolvers.events import record_event
+from gql_server.resolvers.filter_fields import FIELD_SETS
 from gql_server.resolvers.inventory import get_worker, set_worker_health
+from gql_server.resolvers.lookups import Condition, Field, Kind, counted_window, where_clauses
 from gql_server.resolvers.permissions import can_change_worker, require_global, worker_visible
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
 
@@ -245,13 +245,27 @@ class InsufficientPermissions(PermissionDenied):
     master's REST text: "Insufficient permissions. Please contact system administrator.")."""
 
 
+WORKER_ORDERING = {
+    **FIELD_SETS["worker"],
+    "job_limit": Field(Worker.job_limit, Kind.NUMBER, frozenset()),
+    "version": Field(Worker.version, Kind.TEXT, frozenset()),
+}
+
+
 async def counted_workers(
-    ctx: RequestContext, clauses: Sequence[Any], order: Sequence[Any], offset: int, limit: int
+    ctx: RequestContext,
+    conditions: Sequence[Condition],
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[Worker]]:
-    """How many visible workers satisfy ``clauses``, and one window of them in ``order``
-    then by hostname."""
-    matching = select(Worker).where(await worker_visible(ctx), *clauses)
-    return await counted_rows(ctx, matching, [*order, Worker.hostname], offset, limit)
+    """How many visible workers meet ``conditions`` (field set ``worker``), and one window
+    of them in ``ordering`` (any field but the token) then by hostname."""
+    clauses = await where_clauses(ctx, FIELD_SETS, "worker", conditions)
+    matching = select(Worker).where(await worker_visible(ctx))
+    return await counted_window(
+        ctx, matching, WORKER_ORDERING, clauses, ordering, [Worker.hostname], offset, limit
+    )
 
 
 async def listed_worker(ctx: RequestContext, hostname: str) -> Worker:

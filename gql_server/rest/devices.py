@@ -26,10 +26,27 @@ from gql_server.rest.fields import (
     lookup_name,
     missing_objects,
 )
+from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer
 from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
+# The fields LAVA's device list may be ordered by (rest-v02.md §6).
+ORDERING = frozenset(
+    {
+        "hostname",
+        "device_type",
+        "device_version",
+        "physical_owner",
+        "physical_group",
+        "description",
+        "tags",
+        "state",
+        "health",
+        "worker_host",
+        "is_synced",
+    }
+)
 HOSTNAME_TAKEN = "device with this Hostname already exists."
 # The resolver's keys for the related fields, with each field's name (all by primary key).
 RELATED = {
@@ -65,10 +82,16 @@ async def _shown(ctx: RequestContext, device: Device) -> Response:
 
 
 async def device_list(ctx: RequestContext, request: Request) -> Response:
-    """``GET devices/``: one page of the visible devices, by hostname."""
-    window = Window.of(request)
+    """``GET devices/``: one page of the visible devices that match the filters, by
+    hostname unless ``ordering`` says otherwise."""
+    window, params = Window.of(request), request.query_params
     count, found = await devices.counted_devices(
-        ctx, include_retired(request), [], [], window.offset, window.limit
+        ctx,
+        include_retired(request),
+        conditions(params, "device"),
+        ordering(params, ORDERING),
+        window.offset,
+        window.limit,
     )
     tags = await devices.device_tag_ids(ctx, [device.hostname for device in found])
     results = [device_json(device, tags[device.hostname]) for device in found]

@@ -314,3 +314,21 @@ def test_only_superusers_write_devices(lab, device, method, viewer, status):
     response = rest_call(lab, method, path, viewer, json={"hostname": "nope", "device_type": TYPE})
     assert response.status_code == status
     assert shown(lab, device)["hostname"] == device
+
+
+def test_filters_and_ordering(lab, inventory, device):
+    proxy_as(lab, "vis-admin").scheduler.devices.tags.add(device, f"{PREFIX}-kvm")
+
+    def hostnames(**params):
+        response = rest_get(lab, "devices/", "vis-admin", limit="100000", **params)
+        assert response.status_code == 200, response.text
+        return [d["hostname"] for d in response.json()["results"]]
+
+    assert hostnames(tags=str(inventory["kvm"])) == [device]
+    assert device in hostnames(worker_host=WORKER, health="good")
+    assert device not in hostnames(**{"hostname!": device})
+    assert hostnames(device_type=TYPE, ordering="-hostname") == sorted(
+        hostnames(device_type=TYPE), reverse=True
+    )
+    bad = rest_get(lab, "devices/", "vis-admin", health="Sleepy")
+    assert bad.status_code == 400 and list(bad.json()) == ["health"]
