@@ -99,3 +99,32 @@ async def delete_artifact_token(ctx: RequestContext, name: str) -> None:
         if deleted.rowcount == 0:
             raise _not_found(name)
         await ctx.commit(session)
+
+
+async def change_artifact_token(
+    ctx: RequestContext, name: str, new_name: str | None, new_token: str | None
+) -> RemoteArtifactsAuth:
+    """Rename the viewer's token of that name and/or change its value (None keeps one);
+    BadInput when the new name is another of the viewer's tokens."""
+    owner = _owner(ctx)
+    row = await get_artifact_token(ctx, name)
+    problem = too_long(new_name or "", new_token or "")
+    if problem is not None:
+        raise BadInput(problem)
+    async with ctx.db() as session:
+        if new_name is not None and new_name != name:
+            taken = exists().where(
+                RemoteArtifactsAuth.user_id == owner, RemoteArtifactsAuth.name == new_name
+            )
+            if await session.scalar(select(taken)):
+                raise BadInput(TOKEN_EXISTS)
+            row.name = new_name
+        if new_token is not None:
+            row.token = new_token
+        session.add(row)
+        try:
+            await ctx.commit(session)
+        except IntegrityError:  # the same name taken at the same time
+            await session.rollback()
+            raise BadInput(TOKEN_EXISTS) from None
+    return row

@@ -1,7 +1,402 @@
-"""token/, users/, groups/ and remote-artifact-tokens/."""
+"""``token/``, ``users/``, ``groups/`` and ``remote-artifact-tokens/`` (LAVA master).
+
+``token/`` always makes a new token: tokens are kept as digests (decisions.md §3), so the
+secret of an existing one cannot be shown again.
+"""
 
 from __future__ import annotations
 
-from gql_server.rest.routing import Endpoint
+import re
+from collections.abc import Callable
+from typing import Any
 
-ENDPOINTS: list[Endpoint] = []
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gql_server.db.models import Group, RemoteArtifactsAuth, User
+from gql_server.resolvers import accounts, artifact_tokens
+from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import BadInput
+from gql_server.resolvers.permissions import require_login
+from gql_server.rest.body import request_data
+from gql_server.rest.errors import NOT_FOUND, RestError, detail
+from gql_server.rest.filters import ordering
+from gql_server.rest.pagination import Window, page
+from gql_server.rest.render import answer, lava_datetime
+from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
+
+TOKEN_DESCRIPTION = "Created by REST API call"
+BAD_CREDENTIALS = "Unable to log in with provided credentials."
+REQUIRED = "This field is required."
+_ID = re.compile(r"[0-9]{1,10}")
+_USERNAME = re.compile(r"[\w.@+-]+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_TRUE = frozenset({True, "true", "True", "TRUE", "1", "yes", "on"})
+_FALSE = frozenset({False, "false", "False", "FALSE", "0", "no", "off"})
+_FILTER_FLAGS = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
+
+Errors = dict[str, list[str]]
+Reader = Callable[[Any], Any]
+
+
+# --- reading a body as DRF's serializers do ------------------------------------------------
+
+
+class Invalid(Exception):
+    """One field's refusal, in DRF's words."""
+
+
+def text(longest: int, blank: bool = False) -> Reader:
+    """A CharField: a string of at most ``longest`` characters (empty when ``blank``)."""
+
+    def read(value: Any) -> str:
+        if value is None:
+            raise Invalid("This field may not be null.")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise Invalid("Not a valid string.")
+        value = str(value)
+        if not value and not blank:
+            raise Invalid("This field may not be blank.")
+        if len(value) > longest:
+            raise Invalid(f"Ensure this field has no more than {longest} characters.")
+        return value
+
+    return read
+
+
+def _username(value: Any) -> str:
+    name = text(150)(value)
+    if not _USERNAME.fullmatch(name):
+        raise Invalid(
+            "Enter a valid username. This value may contain only letters, numbers,"
+            " and @/./+/-/_ characters."
+        )
+    return name
+
+
+def _email(value: Any) -> str:
+    address = text(254, blank=True)(value)
+    if address and not _EMAIL.fullmatch(address):
+        raise Invalid("Enter a valid email address.")
+    return address
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool | int | str) and value in _TRUE:
+        return True
+    if isinstance(value, bool | int | str) and value in _FALSE:
+        return False
+    raise Invalid("Must be a valid boolean.")
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value] if value else []
+    if not isinstance(value, list):
+        raise Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
+    return [text(150)(name) for name in value]
+
+
+def read_fields(
+    data: dict[str, Any], readers: dict[str, Reader], required: tuple[str, ...]
+) -> dict[str, Any]:
+    """The fields of ``data`` that ``readers`` know, read; DRF's 400 naming every field
+    refused and every ``required`` one missing."""
+    values: dict[str, Any] = {}
+    errors: Errors = {}
+    for name, read in readers.items():
+        if name not in data:
+            if name in required:
+                errors[name] = [REQUIRED]
+            continue
+        try:
+            values[name] = read(data[name])
+        except Invalid as exc:
+            errors[name] = [str(exc)]
+    if errors:
+        raise RestError(400, errors)
+    return values
+
+
+def _number(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if _ID.fullmatch(raw) and int(raw) < 2**31:
+        return int(raw)
+    raise detail(404, NOT_FOUND)
+
+
+def _field_refusal(exc: accounts.FieldError) -> RestError:
+    return RestError(400, {exc.field: [exc.message]})
+
+
+# --- token/ ------------------------------------------------------------------------------
+
+
+async def obtain_token(ctx: RequestContext, request: Request) -> Response:
+    """``POST token/`` with ``username`` and ``password``: a new token's secret."""
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    credentials = {"username": text(150), "password": text(4096)}
+    found = read_fields(data, credentials, ("username", "password"))
+    made = await accounts.token_for_password(
+        ctx, found["username"], found["password"], TOKEN_DESCRIPTION
+    )
+    if made is None:
+        raise RestError(400, {"non_field_errors": [BAD_CREDENTIALS]})
+    return answer({"token": made.secret})
+
+
+# --- users/ ------------------------------------------------------------------------------
+
+USER_READERS: dict[str, Reader] = {
+    "username": _username,
+    "password": text(4096),
+    "first_name": text(150, blank=True),
+    "last_name": text(150, blank=True),
+    "email": _email,
+    "is_active": _flag,
+    "is_staff": _flag,
+    "is_superuser": _flag,
+    "groups": _names,
+}
+
+
+def user_json(user: User, groups: list[str]) -> dict[str, Any]:
+    """A user as master's serializer writes it (the password never)."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": groups,
+        "last_login": lava_datetime(user.last_login),
+        "date_joined": lava_datetime(user.date_joined),
+    }
+
+
+def _user_filter(request: Request) -> accounts.UserFilter:
+    """master's exact filters; a boolean that is not one is ignored, as django-filter does."""
+    params = request.query_params
+    flags = {
+        name: _FILTER_FLAGS.get(params.get(name, ""))
+        for name in ("is_active", "is_staff", "is_superuser")
+    }
+    return accounts.UserFilter(
+        username=params.get("username") or None, email=params.get("email") or None, **flags
+    )
+
+
+async def _shown_user(ctx: RequestContext, user: User, status: int = 200) -> Response:
+    groups = await accounts.group_names_of_users(ctx, [user.id])
+    return answer(user_json(user, groups[user.id]), status)
+
+
+async def user_list(ctx: RequestContext, request: Request) -> Response:
+    """``GET users/``: one page of users, by username unless ``ordering`` says otherwise."""
+    window = Window.of(request)
+    count, found = await accounts.counted_users_window(
+        ctx,
+        _user_filter(request),
+        ordering(request.query_params, accounts.USER_ORDERING),
+        window.offset,
+        window.limit,
+    )
+    groups = await accounts.group_names_of_users(ctx, [user.id for user in found])
+    results = [user_json(user, groups[user.id]) for user in found]
+    return answer(page(request, window, count, results))
+
+
+async def _save_user(ctx: RequestContext, request: Request, user_id: int | None) -> Response:
+    accounts.require_superuser(ctx)
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    partial = request.method == "PATCH"
+    values = read_fields(data, USER_READERS, () if partial else ("username",))
+    try:
+        user = await accounts.save_user(ctx, user_id, values)
+    except accounts.FieldError as exc:
+        raise _field_refusal(exc) from exc
+    return await _shown_user(ctx, user, 201 if user_id is None else 200)
+
+
+async def user_create(ctx: RequestContext, request: Request) -> Response:
+    """``POST users/``: 201 with the new user."""
+    return await _save_user(ctx, request, None)
+
+
+async def user_detail(ctx: RequestContext, request: Request) -> Response:
+    """``GET users/<id>/``."""
+    return await _shown_user(ctx, await accounts.user_by_id(ctx, _number(request, "user_id")))
+
+
+async def user_update(ctx: RequestContext, request: Request) -> Response:
+    """``PUT``/``PATCH users/<id>/``: ``groups`` replaces the membership, ``password``
+    is hashed."""
+    return await _save_user(ctx, request, _number(request, "user_id"))
+
+
+async def user_delete(ctx: RequestContext, request: Request) -> Response:
+    """``DELETE users/<id>/``: 204."""
+    await accounts.delete_user_by_id(ctx, _number(request, "user_id"))
+    return Response(status_code=204)
+
+
+# --- groups/ -----------------------------------------------------------------------------
+
+
+def group_json(group: Group) -> dict[str, Any]:
+    return {"id": group.id, "name": group.name}
+
+
+async def group_list(ctx: RequestContext, request: Request) -> Response:
+    """``GET groups/``: one page of groups by name; ``?name=`` filters."""
+    window = Window.of(request)
+    count, found = await accounts.counted_groups_window(
+        ctx,
+        request.query_params.get("name") or None,
+        ordering(request.query_params, accounts.GROUP_ORDERING),
+        window.offset,
+        window.limit,
+    )
+    return answer(page(request, window, count, [group_json(group) for group in found]))
+
+
+async def _save_group(ctx: RequestContext, request: Request, group_id: int | None) -> Response:
+    accounts.require_superuser(ctx)
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    partial = request.method == "PATCH"
+    values = read_fields(data, {"name": text(150)}, () if partial else ("name",))
+    if "name" not in values:  # a PATCH that changes nothing
+        assert group_id is not None
+        return answer(group_json(await accounts.group_by_id(ctx, group_id)))
+    try:
+        group = await accounts.save_group(ctx, group_id, values["name"])
+    except accounts.FieldError as exc:
+        raise _field_refusal(exc) from exc
+    return answer(group_json(group), 201 if group_id is None else 200)
+
+
+async def group_create(ctx: RequestContext, request: Request) -> Response:
+    """``POST groups/``: 201 with the new group."""
+    return await _save_group(ctx, request, None)
+
+
+async def group_detail(ctx: RequestContext, request: Request) -> Response:
+    """``GET groups/<id>/``."""
+    group = await accounts.group_by_id(ctx, _number(request, "group_id"))
+    return answer(group_json(group))
+
+
+async def group_update(ctx: RequestContext, request: Request) -> Response:
+    """``PUT``/``PATCH groups/<id>/``: rename."""
+    return await _save_group(ctx, request, _number(request, "group_id"))
+
+
+async def group_delete(ctx: RequestContext, request: Request) -> Response:
+    """``DELETE groups/<id>/``: 204."""
+    await accounts.delete_group_by_id(ctx, _number(request, "group_id"))
+    return Response(status_code=204)
+
+
+# --- remote-artifact-tokens/ -------------------------------------------------------------
+
+TOKEN_READERS: dict[str, Reader] = {"name": text(100), "token": text(200)}
+TOKEN_TAKEN = {"non_field_errors": ["The fields user, name must make a unique set."]}
+
+
+def artifact_token_json(row: RemoteArtifactsAuth) -> dict[str, Any]:
+    """The caller's own token, value included (it is theirs, and retrievable by design)."""
+    return {"name": row.name, "token": row.token}
+
+
+def _taken(exc: BadInput) -> RestError:
+    if exc.message == artifact_tokens.TOKEN_EXISTS:
+        return RestError(400, TOKEN_TAKEN)
+    return detail(400, exc.message)
+
+
+async def artifact_token_list(ctx: RequestContext, request: Request) -> Response:
+    """``GET remote-artifact-tokens/``: a page of the caller's tokens, by name."""
+    window = Window.of(request)
+    rows = await artifact_tokens.list_artifact_tokens(ctx)
+    shown = rows[window.offset : window.offset + window.limit]
+    results = [artifact_token_json(row) for row in shown]
+    return answer(page(request, window, len(rows), results))
+
+
+async def artifact_token_create(ctx: RequestContext, request: Request) -> Response:
+    """``POST remote-artifact-tokens/``: 201 with the new token."""
+    require_login(ctx)
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    values = read_fields(data, TOKEN_READERS, ("name", "token"))
+    try:
+        row = await artifact_tokens.add_artifact_token(ctx, values["name"], values["token"])
+    except BadInput as exc:
+        raise _taken(exc) from exc
+    return answer(artifact_token_json(row), 201)
+
+
+async def artifact_token_detail(ctx: RequestContext, request: Request) -> Response:
+    """``GET remote-artifact-tokens/<name>/``."""
+    row = await artifact_tokens.get_artifact_token(ctx, request.path_params["name"])
+    return answer(artifact_token_json(row))
+
+
+async def artifact_token_update(ctx: RequestContext, request: Request) -> Response:
+    """``PUT``/``PATCH remote-artifact-tokens/<name>/``: rename and/or change the value."""
+    require_login(ctx)
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    required = () if request.method == "PATCH" else ("name", "token")
+    values = read_fields(data, TOKEN_READERS, required)
+    try:
+        row = await artifact_tokens.change_artifact_token(
+            ctx, request.path_params["name"], values.get("name"), values.get("token")
+        )
+    except BadInput as exc:
+        raise _taken(exc) from exc
+    return answer(artifact_token_json(row))
+
+
+async def artifact_token_delete(ctx: RequestContext, request: Request) -> Response:
+    """``DELETE remote-artifact-tokens/<name>/``: 204."""
+    await artifact_tokens.delete_artifact_token(ctx, request.path_params["name"])
+    return Response(status_code=204)
+
+
+ENDPOINTS = [
+    Endpoint("/token/", "Obtain Auth Token", {"POST": obtain_token}),
+    Endpoint("/users/", "User List", {"GET": user_list, "POST": user_create}),
+    Endpoint(
+        "/users/{user_id}/",
+        "User Instance",
+        {"GET": user_detail, "PUT": user_update, "PATCH": user_update, "DELETE": user_delete},
+    ),
+    Endpoint("/groups/", "Group List", {"GET": group_list, "POST": group_create}),
+    Endpoint(
+        "/groups/{group_id}/",
+        "Group Instance",
+        {
+            "GET": group_detail,
+            "PUT": group_update,
+            "PATCH": group_update,
+            "DELETE": group_delete,
+        },
+    ),
+    Endpoint(
+        "/remote-artifact-tokens/",
+        "Remote Artifact Token List",
+        {"GET": artifact_token_list, "POST": artifact_token_create},
+    ),
+    Endpoint(
+        "/remote-artifact-tokens/{name}/",
+        "Remote Artifact Token Instance",
+        {
+            "GET": artifact_token_detail,
+            "PUT": artifact_token_update,
+            "PATCH": artifact_token_update,
+            "DELETE": artifact_token_delete,
+        },
+    ),
+]

@@ -1,0 +1,284 @@
+"""Accounts as LAVA master's REST API manages them: superusers list, create, change and
+delete users and groups by id; anyone trades a username and password for a new API token.
+
+Passwords are kept in Django's ``pbkdf2_sha256`` form (:mod:`gql_server.lab.passwords`),
+never returned. Hashing is slow on purpose, so it runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_server.db.models import AuthToken, Group, TestJob, User, UserGroup
+from gql_server.db.types import utcnow
+from gql_server.lab import passwords, secrets
+from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied
+from gql_server.resolvers.permissions import require_login
+from gql_server.resolvers.users import NewToken
+
+USER_ORDERING = frozenset({"username", "date_joined", "last_login"})
+GROUP_ORDERING = frozenset({"name"})
+USER_FIELDS = ("first_name", "last_name", "email", "is_active", "is_staff", "is_superuser")
+
+
+class FieldError(BadInput):
+    """A value refused for one field of a request: ``{field: [message]}`` on REST."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def require_superuser(ctx: RequestContext) -> None:
+    """Unauthenticated for an anonymous caller, PermissionDenied for any other non-superuser."""
+    require_login(ctx)
+    if not ctx.viewer.is_superuser:
+        raise PermissionDenied("only a superuser may do this")
+
+
+# --- tokens for a password ----------------------------------------------------------------
+
+
+async def token_for_password(
+    ctx: RequestContext, username: str, password: str, description: str
+) -> NewToken | None:
+    """A new API token for the active user with this username and password; None when they
+    do not match (a missing user costs as much time as a wrong password)."""
+    async with ctx.db() as session:
+        user = await session.scalar(select(User).where(User.username == username))
+    stored = user.password if user is not None else passwords.UNUSABLE
+    matches = await asyncio.to_thread(passwords.check_password, password, stored)
+    if user is None or not user.is_active or not matches:
+        return None
+    secret = secrets.new_secret()
+    token = AuthToken(
+        secret=secrets.digest(secret), description=description, user_id=user.id, created_on=utcnow()
+    )
+    async with ctx.db() as session:
+        session.add(token)
+        await ctx.commit(session)
+    return NewToken(token=token, secret=secret)
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class UserFilter:
+    """master's ``users/`` filters: exact values, None for no condition."""
+
+    username: str | None = None
+    email: str | None = None
+    is_active: bool | None = None
+    is_staff: bool | None = None
+    is_superuser: bool | None = None
+
+
+def _user_clauses(spec: UserFilter) -> list[ColumnElement[bool]]:
+    return [
+        getattr(User, name) == value
+        for name, value in dataclasses.asdict(spec).items()
+        if value is not None
+    ]
+
+
+def _ordered(model: Any, ordering: Sequence[tuple[str, bool]], allowed: frozenset[str]) -> list:
+    terms = []
+    for name, descending in ordering:
+        if name in allowed:
+            column = getattr(model, name)
+            terms.append((column.desc() if descending else column.asc()).nulls_last())
+    return terms
+
+
+async def counted_users_window(
+    ctx: RequestContext,
+    spec: UserFilter,
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
+) -> tuple[int, list[User]]:
+    """How many users match, and ``limit`` of them from ``offset`` (by username unless
+    ``ordering`` says otherwise). Superusers only."""
+    require_superuser(ctx)
+    clauses = _user_clauses(spec)
+    keys = _ordered(User, ordering, USER_ORDERING)
+    statement = select(User).where(*clauses).order_by(*keys, User.username)
+    async with ctx.db() as session:
+        count = await session.scalar(select(func.count(User.id)).where(*clauses))
+        found = list(await session.scalars(statement.offset(offset).limit(limit)))
+    return count or 0, found
+
+
+async def group_names_of_users(
+    ctx: RequestContext, user_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """Each user's group names, by name, in one statement. Superusers only."""
+    require_superuser(ctx)
+    names: dict[int, list[str]] = defaultdict(list)
+    statement = (
+        select(UserGroup.user_id, Group.name)
+        .join(Group, Group.id == UserGroup.group_id)
+        .where(UserGroup.user_id.in_(list(user_ids)))
+        .order_by(Group.name)
+    )
+    async with ctx.db() as session:
+        for user_id, name in await session.execute(statement):
+            names[user_id].append(name)
+    return {user_id: names[user_id] for user_id in user_ids}
+
+
+async def user_by_id(ctx: RequestContext, user_id: int) -> User:
+    """The user with this id (NotFound otherwise). Superusers only."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+async def _group_ids(session: AsyncSession, names: Sequence[str]) -> list[int]:
+    found = dict(
+        (await session.execute(select(Group.name, Group.id).where(Group.name.in_(list(names)))))
+        .tuples()
+        .all()
+    )
+    for name in names:
+        if name not in found:
+            raise FieldError("groups", f"Object with name={name} does not exist.")
+    return [found[name] for name in dict.fromkeys(names)]
+
+
+async def _username_taken(session: AsyncSession, username: str, other_than: int | None) -> bool:
+    clause = User.username == username
+    if other_than is not None:
+        clause = clause & (User.id != other_than)
+    return bool(await session.scalar(select(exists().where(clause))))
+
+
+async def save_user(ctx: RequestContext, user_id: int | None, values: dict[str, Any]) -> User:
+    """Create a user (``user_id`` None) or change one: ``values`` holds the fields given
+    (``username``, ``password``, ``groups`` by name, and :data:`USER_FIELDS`); ``groups``
+    replaces the membership; a new user without a password cannot log in with one.
+    FieldError for a username already taken or an unknown group. Superusers only."""
+    require_superuser(ctx)
+    password = values.get("password")
+    hashed = (
+        None if password is None else await asyncio.to_thread(passwords.make_password, password)
+    )
+    async with ctx.db() as session:
+        if user_id is None:
+            user = User(
+                username=values["username"], password=passwords.UNUSABLE, date_joined=utcnow()
+            )
+        else:
+            found = await session.get(User, user_id)
+            if found is None:
+                raise NotFound(f"no user with id {user_id}")
+            user = found
+        username = values.get("username")
+        if username is not None and await _username_taken(session, username, user_id):
+            raise FieldError("username", "A user with that username already exists.")
+        group_ids = None if "groups" not in values else await _group_ids(session, values["groups"])
+        for name in ("username", *USER_FIELDS):
+            if name in values:
+                setattr(user, name, values[name])
+        if hashed is not None:
+            user.password = hashed
+        session.add(user)
+        await session.flush()
+        if group_ids is not None:
+            await session.execute(delete(UserGroup).where(UserGroup.user_id == user.id))
+            session.add_all(UserGroup(user_id=user.id, group_id=group) for group in group_ids)
+        await ctx.commit(session)
+        await session.refresh(user)
+    return user
+
+
+async def delete_user_by_id(ctx: RequestContext, user_id: int) -> None:
+    """Delete a user with its tokens and memberships. Superusers only. A user who submitted
+    jobs is kept (their jobs would go with it): BadInput, deactivate it instead."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user with id {user_id}")
+        if await session.scalar(select(exists().where(TestJob.submitter_id == user.id))):
+            raise BadInput(f"User '{user.username}' has submitted jobs: deactivate it instead.")
+        await session.execute(delete(User).where(User.id == user_id))
+        await ctx.commit(session)
+
+
+# --- groups -------------------------------------------------------------------------------
+
+
+async def counted_groups_window(
+    ctx: RequestContext,
+    name: str | None,
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Group]]:
+    """How many groups (named ``name``, when given) there are, and ``limit`` of them from
+    ``offset``, by name. Superusers only."""
+    require_superuser(ctx)
+    clauses = [] if name is None else [Group.name == name]
+    keys = _ordered(Group, ordering, GROUP_ORDERING)
+    statement = select(Group).where(*clauses).order_by(*keys, Group.name)
+    async with ctx.db() as session:
+        count = await session.scalar(select(func.count(Group.id)).where(*clauses))
+        found = list(await session.scalars(statement.offset(offset).limit(limit)))
+    return count or 0, found
+
+
+async def group_by_id(ctx: RequestContext, group_id: int) -> Group:
+    """The group with this id (NotFound otherwise). Superusers only."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        group = await session.get(Group, group_id)
+    if group is None:
+        raise NotFound(f"no group with id {group_id}")
+    return group
+
+
+async def save_group(ctx: RequestContext, group_id: int | None, name: str) -> Group:
+    """Create a group (``group_id`` None) or rename one; FieldError when the name is taken.
+    Superusers only."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        taken = Group.name == name
+        if group_id is not None:
+            taken = taken & (Group.id != group_id)
+        if await session.scalar(select(exists().where(taken))):
+            raise FieldError("name", "group with this name already exists.")
+        if group_id is None:
+            group = Group(name=name)
+            session.add(group)
+        else:
+            found = await session.get(Group, group_id)
+            if found is None:
+                raise NotFound(f"no group with id {group_id}")
+            group = found
+            group.name = name
+        await ctx.commit(session)
+        await session.refresh(group)
+    return group
+
+
+async def delete_group_by_id(ctx: RequestContext, group_id: int) -> None:
+    """Delete a group with its memberships and permissions. Superusers only."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        deleted = await session.execute(delete(Group).where(Group.id == group_id))
+        if deleted.rowcount == 0:
+            raise NotFound(f"no group with id {group_id}")
+        await ctx.commit(session)
