@@ -252,6 +252,12 @@ WORKER_ORDERING = {
 }
 
 
+def require_worker_writer(ctx: RequestContext) -> None:
+    """DRF's model permission on the REST door's worker POSTs: the global ``add_worker``
+    (Unauthenticated when anonymous, else PermissionDenied)."""
+    require_global(ctx, f"{APP_LABEL}.add_worker")
+
+
 async def counted_workers(
     ctx: RequestContext,
     conditions: Sequence[Condition],
@@ -285,7 +291,7 @@ async def create_worker_record(
 ) -> Worker:
     """``POST workers/`` (global ``add_worker``): an offline worker with a fresh token,
     Active unless ``health`` says otherwise; NameTaken when the hostname is in use."""
-    require_global(ctx, f"{APP_LABEL}.add_worker")
+    require_worker_writer(ctx)
     worker = Worker(
         hostname=hostname,
         description=description,
@@ -345,7 +351,7 @@ async def store_listed_worker_file(
 ) -> None:
     """``POST workers/<hostname>/env/`` or ``config/``: DRF's model permission (global
     ``add_worker``), a visible worker, then :func:`write_worker_file` (``change_worker``)."""
-    require_global(ctx, f"{APP_LABEL}.add_worker")
+    require_worker_writer(ctx)
     await listed_worker(ctx, hostname)
     await write_worker_file(ctx, kind, hostname, text)
 
@@ -357,7 +363,7 @@ async def set_listed_worker_health(
     (global ``add_worker``), InsufficientPermissions without the global ``change_worker``,
     NotFound for a hidden worker, ObjectChangeRefused without the change right on it,
     BadInput for no health; then the change, cascading to the worker's devices."""
-    require_global(ctx, f"{APP_LABEL}.add_worker")
+    require_worker_writer(ctx)
     if not ctx.viewer.has_global("change_worker"):
         raise InsufficientPermissions(
             "Insufficient permissions. Please contact system administrator."
