@@ -7,7 +7,6 @@ changes through this process or ``result_cache_seconds`` pass.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import logging
@@ -140,21 +139,12 @@ class XmlRpcDoor:
         method = self.catalogue.get(name)
         if method is None or not method.read_only or not self.cache.enabled:
             return (await self._run(call, name, params))[0]
-        key = ("xmlrpc", call.ctx.viewer.user_id, body)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        running = self.cache.join(key)
-        if running is not None:
-            cached = await asyncio.shield(running)
-            return cached if cached is not None else (await self._run(call, name, params))[0]
-        version = self.changes.version
-        answer, succeeded = b"", False
-        try:
+
+        async def compute() -> tuple[bytes, bytes | None]:
             answer, succeeded = await self._run(call, name, params)
-        finally:
-            self.cache.finish(key, answer if succeeded else None, version)
-        return answer
+            return answer, answer if succeeded else None
+
+        return await self.cache.reuse(("xmlrpc", call.ctx.viewer.user_id, body), compute)
 
     async def _run(self, call: Call, name: str, params: tuple) -> tuple[bytes, bool]:
         """The encoded answer of one call, and whether it is a result (not a fault)."""

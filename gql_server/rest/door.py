@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Mount, Route
 
 from gql_server.config import Settings
+from gql_server.db.engine import start_counting_statements
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import LabError
@@ -40,8 +41,9 @@ from gql_server.rest.body import BodyTooLarge, bounded
 from gql_server.rest.errors import RestError, detail, refusal_of
 from gql_server.rest.formats import browsable, requested_format
 from gql_server.rest.openapi import openapi_document
-from gql_server.rest.render import answer
+from gql_server.rest.render import JsonResponse, answer
 from gql_server.rest.routing import Endpoint, read_only
+from gql_server.schema.result_cache import ResultCache
 
 logger = logging.getLogger("gql_server.rest")
 
@@ -65,6 +67,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 RENDERS = ["application/json", "text/html"]
 NOT_FOUND_PAGE = "<h1>Not Found</h1><p>The requested resource was not found on this server.</p>"
+STATEMENTS_HEADER = "x-sql-statements"  # with expose_sql_statements, for tests
 _SUFFIXED = re.compile(r"(?P<path>/.*?)\.(?P<format>[a-z0-9]+)/?")
 
 
@@ -116,6 +119,9 @@ class RestDoor:
         self.settings = settings
         self.sessions = sessions
         self.changes = changes
+        self.cache = ResultCache(
+            changes, settings.result_cache_seconds, settings.result_cache_entries
+        )
         self.routed = [(self._route(endpoint), endpoint) for endpoint in ENDPOINTS]
 
     def routes(self) -> list[BaseRoute]:
@@ -136,11 +142,15 @@ class RestDoor:
         ctx = RequestContext(
             self.sessions, changes=self.changes, topic_prefix=self.settings.event_topic
         )
+        counter = start_counting_statements()
         streaming = False
         try:
             shown_as = requested_format(request, suffix)
             ctx.viewer = await viewer_of(ctx, request.headers.get("authorization"))
-            response = await self._dispatch(ctx, request, endpoint)
+            if request.method in READ_METHODS and self.cache.enabled:
+                response = await self._reused(ctx, request, endpoint)
+            else:
+                response = await self._dispatch(ctx, request, endpoint)
             streaming = isinstance(response, StreamingResponse)
             if streaming:
                 response.body_iterator = _closing(response.body_iterator, ctx)
@@ -151,11 +161,27 @@ class RestDoor:
         finally:
             if not streaming:
                 await ctx.close()
+        if self.settings.expose_sql_statements and not streaming:
+            response.headers[STATEMENTS_HEADER] = str(counter[0])
         response.headers.setdefault("Allow", endpoint.allow)
         response.headers.setdefault("Vary", "Accept, Cookie")
         if shown_as == "api":
             return browsable(request, response, endpoint.name, endpoint.description)
         return response
+
+    async def _reused(self, ctx: RequestContext, request: Request, endpoint: Endpoint) -> Response:
+        """A read answered from the cache while the lab is unchanged (per viewer, path and
+        query string); only whole 200 JSON answers are kept."""
+
+        async def compute() -> tuple[Response, bytes | None]:
+            response = await self._dispatch(ctx, request, endpoint)
+            keep = response.status_code == 200 and isinstance(response, JsonResponse)
+            return response, response.body if keep else None
+
+        method = "OPTIONS" if request.method == "OPTIONS" else "GET"
+        key = ("rest", ctx.viewer.user_id, method, request.url.path, request.url.query)
+        found = await self.cache.reuse(key, compute)
+        return JsonResponse.of_bytes(found) if isinstance(found, bytes) else found
 
     async def _dispatch(
         self, ctx: RequestContext, request: Request, endpoint: Endpoint

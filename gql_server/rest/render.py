@@ -23,6 +23,14 @@ class JsonResponse(Response):
 
     media_type = "application/json"
 
+    @classmethod
+    def of_bytes(cls, body: bytes) -> JsonResponse:
+        """An answer whose JSON is already encoded (kept by the answer cache)."""
+        response = cls(None)
+        response.body = body
+        response.init_headers()
+        return response
+
     def render(self, content: Any) -> bytes:
         return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 

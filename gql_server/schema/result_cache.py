@@ -15,12 +15,15 @@ import dataclasses
 import functools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from graphql import OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 
 from gql_server.resolvers.changes import ChangeCounter
+
+Answer = TypeVar("Answer")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,3 +119,27 @@ class ResultCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+    async def reuse(
+        self, key: tuple, compute: Callable[[], Awaitable[tuple[Answer, bytes | None]]]
+    ) -> Answer | bytes:
+        """The body kept for ``key`` while the lab is unchanged, or what ``compute`` answers.
+
+        ``compute`` returns (answer, the body to keep, or None when the answer must not be
+        kept). Concurrent callers of one key share one computation; when it keeps nothing,
+        each of them computes its own answer.
+        """
+        cached = self.get(key)
+        if cached is not None:
+            return cached
+        running = self.join(key)
+        if running is not None:
+            cached = await asyncio.shield(running)
+            return cached if cached is not None else (await compute())[0]
+        version = self.changes.version
+        kept = None
+        try:
+            answer, kept = await compute()
+        finally:
+            self.finish(key, kept, version)
+        return answer

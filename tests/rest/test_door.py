@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.rest import rest_get
+from tests.support.definitions import SINGLE, usable_device_type
+from tests.support.rest import rest_call, rest_get
 
 ROOT_KEYS = [
     "aliases",
@@ -113,3 +114,37 @@ def test_bad_bodies_get_drfs_answers(lab):
     assert xml.json() == {"detail": 'Unsupported media type "text/xml" in request.'}
     huge = httpx.post(url, json={"definition": "x" * 2_000_000}, headers=headers)
     assert huge.status_code == 413
+
+
+def _statements(response: httpx.Response) -> int:
+    return int(response.headers["x-sql-statements"])
+
+
+def test_a_page_costs_the_same_statements_whatever_its_size(lab):
+    # The viewer's grants are kept for a second: compare two requests that both found
+    # them kept (or both did not), whichever comes first.
+    for attempt in range(5):
+        small = rest_get(lab, "jobs/", "vis-member", limit="2", nocache=f"s{attempt}")
+        large = rest_get(lab, "jobs/", "vis-member", limit="100", nocache=f"l{attempt}")
+        if _statements(small) == _statements(large):
+            break
+    assert len(large.json()["results"]) == 100
+    assert _statements(small) == _statements(large) > 0
+
+
+def test_repeated_reads_are_answered_from_the_cache_until_a_write(lab):
+    for _attempt in range(5):  # the cache keeps an answer for a second
+        first = rest_get(lab, "jobs/", "vis-owner", limit="3")
+        again = rest_get(lab, "jobs/", "vis-owner", limit="3")
+        if _statements(again) == 0:
+            break
+    assert _statements(again) == 0 and again.json() == first.json()
+    assert again.headers["allow"] == first.headers["allow"]
+    assert again.headers["content-type"] == "application/json"
+    device_type = usable_device_type(lab.sync_url)
+    definition = SINGLE.format(device_type=device_type, visibility="public")
+    made = rest_call(lab, "POST", "jobs/", "vis-owner", json={"definition": definition})
+    assert made.status_code == 201
+    after = rest_get(lab, "jobs/", "vis-owner", limit="3")
+    assert after.json()["count"] == first.json()["count"] + 1
+    assert after.json()["results"][0]["id"] == made.json()["job_ids"][0]
