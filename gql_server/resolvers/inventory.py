@@ -801,6 +801,12 @@ async def tag_devices(ctx: RequestContext, name: str) -> tuple[Tag, list[str]]:
 CHANGE_DEVICE = f"{APP_LABEL}.change_device"
 
 
+def require_model_permission(ctx: RequestContext, codename: str) -> None:
+    """DRF's model permission on a REST write: the global ``lava_scheduler_app.<codename>``
+    (Unauthenticated when anonymous, else PermissionDenied)."""
+    require_global(ctx, f"{APP_LABEL}.{codename}")
+
+
 async def counted_device_types(
     ctx: RequestContext,
     conditions: Sequence[Condition],

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from gql_server.db.models import Worker
 from gql_server.lab.enums import WorkerHealth, WorkerState
-from gql_server.resolvers import workers
+from gql_server.resolvers import inventory, workers
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import NameTaken, ObjectChangeRefused
 from gql_server.resolvers.errors import BadInput
@@ -96,6 +96,7 @@ async def worker_detail(ctx: RequestContext, request: Request) -> Response:
 async def worker_update(ctx: RequestContext, request: Request) -> Response:
     """``PUT``/``PATCH workers/<hostname>/`` (global ``change_worker``), partial either
     way; a health change moves the worker's devices as LAVA's transitions do."""
+    inventory.require_model_permission(ctx, "change_worker")
     hostname = lookup_name(request, "hostname")
     values = _worker_values(await request_data(request, JSON_FORM_MULTIPART), creating=False)
     worker = await workers.change_worker_record(
