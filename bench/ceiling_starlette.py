@@ -1,10 +1,10 @@
-"""Ceiling: a plain Starlette endpoint that answers every POST with the same bytes.
+"""Ceiling: a plain Starlette endpoint that answers every POST (or GET) with the same bytes.
 
 No GraphQL, no XML-RPC and no database: the body (gql-server's own answer to the
 benchmark request) is read once at start-up. It measures what uvicorn and Starlette cost
 on this machine.
 
-    python bench/ceiling_starlette.py --body RESPONSE.json --port 8002 [--path /RPC2]
+    python bench/ceiling_starlette.py --body RESPONSE.json --port 8002 [--path /RPC2] [--method GET]
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from starlette.routing import Route
 
 
 def create_app(
-    body: bytes, path: str = "/graphql", media_type: str = "application/json"
+    body: bytes, path: str = "/graphql", media_type: str = "application/json", method: str = "POST"
 ) -> Starlette:
-    """An app answering POST ``path`` with ``body``."""
+    """An app answering ``method`` ``path`` with ``body``."""
 
     async def answer(request: Request) -> Response:
         await request.body()
         return Response(body, media_type=media_type)
 
-    return Starlette(routes=[Route(path, answer, methods=["POST"])])
+    return Starlette(routes=[Route(path, answer, methods=[method])])
 
 
 def main() -> None:
@@ -38,8 +38,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", default="/graphql", help="where to answer")
     parser.add_argument("--media-type", default="application/json")
+    parser.add_argument("--method", default="POST", choices=["POST", "GET"])
     args = parser.parse_args()
-    app = create_app(args.body.read_bytes(), args.path, args.media_type)
+    app = create_app(args.body.read_bytes(), args.path, args.media_type, args.method)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -72,11 +72,11 @@ class Server:
 
 @dataclasses.dataclass(frozen=True)
 class Target:
-    """One thing to load: a server, the request body to POST to it, and where."""
+    """One thing to load: a server, the request body to POST to it (None: GET), and where."""
 
     label: str
     server: Server
-    request_file: Path
+    request_file: Path | None
     path: str = "/graphql"
     authorization: str | None = None
 
@@ -374,12 +374,14 @@ def parse_wrk(output: str) -> WrkResult:
 
 
 def wrk_argv(wrk: Path, target: Target, threads: int, connections: int, seconds: int) -> list[str]:
-    """The wrk command line that POSTs the target's request body."""
+    """The wrk command line that POSTs the target's request body (or GETs its URL)."""
     authorization = ["-H", f"Authorization: {target.authorization}"] if target.authorization else []
-    return [
+    argv = [
         str(wrk), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *authorization,
-        "-s", str(POST_LUA), target.url, "--", str(target.request_file),
     ]  # fmt: skip
+    if target.request_file is None:
+        return [*argv, target.url]
+    return [*argv, "-s", str(POST_LUA), target.url, "--", str(target.request_file)]
 
 
 def run_wrk(wrk: Path, target: Target, threads: int, connections: int, seconds: int) -> WrkResult:
