@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import (
@@ -26,6 +26,7 @@ from gql_server.db.models import (
     TestJob,
     TestJobTag,
     TestJobViewingGroup,
+    User,
     UserGroup,
 )
 from gql_server.db.types import utcnow
@@ -376,3 +377,97 @@ def _referable(reference: object) -> bool:
 
 def _is_over(job: TestJob) -> bool:
     return JobState(job.state) in (JobState.CANCELING, JobState.FINISHED)
+
+
+def _require_superuser(ctx: RequestContext) -> None:
+    require_login(ctx)
+    if not ctx.viewer.is_superuser:
+        raise PermissionDenied("only a superuser may do this")
+
+
+async def job_for_superuser(ctx: RequestContext, job_id: int) -> TestJob:
+    """The job with this id, for a superuser about to change it: Unauthenticated or
+    PermissionDenied for anyone else, NotFound when there is none."""
+    _require_superuser(ctx)
+    job = await get_job(ctx, job_id)
+    if job is None:
+        raise NotFound(f"Job '{job_id}' was not found.")
+    return job
+
+
+def _wanted_groups(validated: ValidatedJob, submitter: str) -> set[str]:
+    visibility = validated.visibility
+    if visibility.kind is VisibilityKind.PERSONAL:
+        return {submitter}
+    return set(visibility.groups or ())
+
+
+async def change_definition(ctx: RequestContext, job_id: int, definition: str) -> TestJob:
+    """Replace the definition of a queued single-node job (superusers only).
+
+    The new definition must be valid and must ask for what the job was scheduled by: the
+    same device type, tags and visibility (to change those, cancel and submit again).
+    Its name, priority, queue timeout and metadata follow the new definition.
+    """
+    job = await job_for_superuser(ctx, job_id)
+    if job.multinode_definition or JobState(job.state) is not JobState.SUBMITTED:
+        raise SubmissionRefused("Only the definition of a queued single-node job can be changed.")
+    try:
+        validated = await asyncio.to_thread(validate_definition, definition)
+    except DefinitionError as exc:
+        raise SubmissionRefused(str(exc)) from exc
+    if validated.is_multinode:
+        raise SubmissionRefused("A single-node job cannot become a multinode one.")
+    async with ctx.db() as session:
+        device_type = await _resolve_type(ctx, session, HiddenInventory(), validated.device_type)
+        tags = set(
+            await session.scalars(
+                select(Tag.name)
+                .join(TestJobTag, TestJobTag.tag_id == Tag.id)
+                .where(TestJobTag.testjob_id == job.id)
+            )
+        )
+        groups = set(
+            await session.scalars(
+                select(Group.name)
+                .join(TestJobViewingGroup, TestJobViewingGroup.group_id == Group.id)
+                .where(TestJobViewingGroup.testjob_id == job.id)
+            )
+        )
+        submitter = await session.scalar(select(User.username).where(User.id == job.submitter_id))
+        public = validated.visibility.kind is VisibilityKind.PUBLIC
+        same = (
+            device_type == job.requested_device_type_id
+            and set(validated.tags) == tags
+            and public == job.is_public
+            and _wanted_groups(validated, submitter or "") == groups
+        )
+        if not same:
+            raise SubmissionRefused(
+                "The definition must keep the job's device type, tags and visibility:"
+                " cancel the job and submit the new definition instead."
+            )
+        job.definition = validated.definition
+        job.original_definition = validated.original_definition
+        job.description = validated.job_name
+        job.priority = validated.priority
+        job.queue_timeout = validated.queue_timeout
+        job.metadata_ = validated.metadata
+        session.add(job)
+        await ctx.commit(session)
+    return job
+
+
+async def delete_job(ctx: RequestContext, job_id: int) -> None:
+    """Delete a job with its results and log (superusers only). Only a finished job, or a
+    queued single-node one, can be deleted: a job on a device must be canceled first."""
+    job = await job_for_superuser(ctx, job_id)
+    state = JobState(job.state)
+    queued_alone = state is JobState.SUBMITTED and not job.multinode_definition
+    if state is not JobState.FINISHED and not queued_alone:
+        raise SubmissionRefused(
+            f"Job {job_id} is {state.display}: cancel it, and delete it once it has finished."
+        )
+    async with ctx.db() as session:
+        await session.execute(delete(TestJob).where(TestJob.id == job_id))
+        await ctx.commit(session)

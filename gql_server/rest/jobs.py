@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -15,12 +14,13 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
 from gql_server.rest.filters import conditions, ordering
+from gql_server.rest.job_ids import job_number
+from gql_server.rest.job_submission import refused, submitted
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
 from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
 ORDERING = frozenset({"id", "start_time", "end_time", "submit_time"})
-_JOB_ID = re.compile(r"[0-9]{1,10}")
 
 
 def job_json(job: TestJob, links: jobs.JobLinks) -> dict[str, Any]:
@@ -67,22 +67,10 @@ async def job_list(ctx: RequestContext, request: Request) -> Response:
 
 async def job_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/``: one visible job; 404 when it is absent, hidden or not an id."""
-    text = request.path_params["job_id"]
-    job = None
-    if _JOB_ID.fullmatch(text) and int(text) < 2**31:
-        job = await jobs.get_job(ctx, int(text))
+    job = await jobs.get_job(ctx, job_number(request.path_params["job_id"]))
     if job is None:
         raise detail(404, NOT_FOUND)
-    links = await jobs.job_links(ctx, [job])
-    return answer(job_json(job, links[job.id]))
-
-
-def submitted(found: list[TestJob]) -> Response:
-    """LAVA's 201 for a submission: the job's id, or a multinode group's sub ids."""
-    ids: list[int] | list[str] = [job.id for job in found]
-    if len(found) > 1 or found[0].sub_id:
-        ids = [job.sub_id for job in found]
-    return answer({"message": "job(s) successfully submitted", "job_ids": ids}, 201)
+    return await _shown(ctx, job)
 
 
 async def submit(ctx: RequestContext, request: Request) -> Response:
@@ -96,7 +84,38 @@ async def submit(ctx: RequestContext, request: Request) -> Response:
     try:
         return submitted(await submissions.submit_job(ctx, definition))
     except submissions.SubmissionRefused as exc:
-        raise RestError(400, {"message": exc.message}) from exc
+        raise refused(exc) from exc
+
+
+async def _shown(ctx: RequestContext, job: TestJob) -> Response:
+    links = await jobs.job_links(ctx, [job])
+    return answer(job_json(job, links[job.id]))
+
+
+async def job_update(ctx: RequestContext, request: Request) -> Response:
+    """``PUT``/``PATCH jobs/<id>/`` (superusers; PUT is partial, as in master): the one
+    writable field is ``definition``, changed only as ``change_definition`` allows."""
+    job = await submissions.job_for_superuser(ctx, job_number(request.path_params["job_id"]))
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    if "definition" not in data:
+        return await _shown(ctx, job)
+    definition = data["definition"]
+    if not isinstance(definition, str):
+        raise RestError(400, {"definition": ["Not a valid string."]})
+    if not definition:
+        raise RestError(400, {"definition": ["This field may not be blank."]})
+    try:
+        changed = await submissions.change_definition(ctx, job.id, definition)
+    except submissions.SubmissionRefused as exc:
+        raise RestError(400, {"definition": [exc.message]}) from exc
+    return await _shown(ctx, changed)
+
+
+async def job_delete(ctx: RequestContext, request: Request) -> Response:
+    """``DELETE jobs/<id>/`` (superusers): 204; a job that is not finished (or queued on
+    its own) must be canceled first (400)."""
+    await submissions.delete_job(ctx, job_number(request.path_params["job_id"]))
+    return Response(status_code=204)
 
 
 ENDPOINTS = [
@@ -109,5 +128,10 @@ ENDPOINTS = [
         paginated=True,
         fields={"definition": "string"},
     ),
-    Endpoint("/jobs/{job_id}/", "Test Job Instance", {"GET": job_detail}),
+    Endpoint(
+        "/jobs/{job_id}/",
+        "Test Job Instance",
+        {"GET": job_detail, "PUT": job_update, "PATCH": job_update, "DELETE": job_delete},
+        fields={"definition": "string"},
+    ),
 ]

@@ -97,6 +97,13 @@ def test_submission_refusals(lab, device_type):
     }
 
 
+def test_yaml_that_does_not_parse_is_a_400_message(lab):
+    response = submit(lab, "vis-member", "job_name: [unclosed\n")
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert message.startswith("job submission failed: ") and message.endswith(".")
+
+
 # --- validate/ and validate_testdef/ -----------------------------------------------------
 
 
