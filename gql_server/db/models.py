@@ -316,6 +316,15 @@ class TestJob(Base):
         Index("ix_testjob_actual_device_id_id", "actual_device_id", "id"),
         Index("ix_testjob_requested_device_type_id_id", "requested_device_type_id", "id"),
         Index("ix_testjob_state_id", "state", "id"),
+        # Covers the columns of job visibility, so that counting visible jobs reads
+        # this index instead of whole rows (definitions included).
+        Index(
+            "ix_testjob_visibility",
+            "is_public",
+            "submitter_id",
+            "actual_device_id",
+            "requested_device_type_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -205,17 +205,20 @@ async def job_visible(ctx: RequestContext) -> ColumnElement[bool]:
         ),
         _not_in(TestJob.actual_device_id, hidden.devices),
     )
-    public = and_(TestJob.is_public, not_(has_groups))
+    # Cheap column tests come before the subqueries, and the public case (most jobs)
+    # before the group case: the database stops at the first condition that decides.
+    public = [TestJob.is_public]
     if hidden.devices or hidden.device_types:
-        public = and_(public, inventory_visible)
+        public.append(inventory_visible)
+    public.append(not_(has_groups))
     if not viewer.is_authenticated:
-        return public
+        return and_(*public)
     outside_my_groups = exists().where(
         TestJobViewingGroup.testjob_id == TestJob.id,
         TestJobViewingGroup.group_id.not_in(sorted(viewer.group_ids) or [-1]),
     )
     in_all_groups = and_(has_groups, not_(outside_my_groups))
-    return or_(TestJob.submitter_id == viewer.user_id, in_all_groups, public)
+    return or_(TestJob.submitter_id == viewer.user_id, and_(*public), in_all_groups)
 
 
 async def visible_job_ids(ctx: RequestContext, job_ids: Iterable[int]) -> set[int]:
