@@ -24,6 +24,8 @@ NOT_BLANK = "This field may not be blank."
 NOT_TEXT = "Not a valid string."
 NOT_INTEGER = "A valid integer is required."
 NOT_BOOLEAN = "Must be a valid boolean."
+NO_NUL = "Null characters are not allowed."
+_KEY_RANGE = range(-(2**31), 2**31)
 _TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1"}
 _FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0"}
 _NAME_LENGTH = 200
@@ -107,6 +109,9 @@ class FieldReader:
                 self.errors[name] = [NOT_TEXT]
                 return
             value = str(value)
+            if "\x00" in value:
+                self.errors[name] = [NO_NUL]
+                return
             if not value.strip() and not blank:
                 self.errors[name] = [NOT_BLANK]
                 return
@@ -183,6 +188,9 @@ class FieldReader:
             if number is None:
                 self.errors[name] = [_incorrect_type(value)]
                 return
+            if number not in _KEY_RANGE:
+                self.errors[name] = [_does_not_exist(number)]
+                return
             value = number
         self.values[key or name] = value
 
@@ -199,6 +207,10 @@ class FieldReader:
         if wrong:
             self.errors[name] = [_incorrect_type(wrong[0])]
             return
+        outside = [number for number in numbers if number not in _KEY_RANGE]
+        if outside:
+            self.errors[name] = [_does_not_exist(outside[0])]
+            return
         self.values[key or name] = numbers
 
     def names(self, name: str, key: str | None = None) -> None:
@@ -209,7 +221,7 @@ class FieldReader:
         if not isinstance(value, list):
             self.errors[name] = [f'Expected a list of items but got type "{type(value).__name__}".']
             return
-        if not all(isinstance(item, str) for item in value):
+        if not all(isinstance(item, str) and "\x00" not in item for item in value):
             self.errors[name] = ["Invalid value."]
             return
         self.values[key or name] = value
@@ -233,6 +245,10 @@ def _integer(value: Any) -> int | None:
     return None
 
 
+def _does_not_exist(value: object) -> str:
+    return f'Invalid pk "{value}" - object does not exist.'
+
+
 def _incorrect_type(value: Any) -> str:
     return f"Incorrect type. Expected pk value, received {type(value).__name__}."
 
@@ -248,7 +264,7 @@ def missing_objects(
     for key, value in missing.items():
         field, slug = fields[key]
         if slug is None:
-            errors[field] = [f'Invalid pk "{value}" - object does not exist.']
+            errors[field] = [_does_not_exist(value)]
         else:
             errors[field] = [f"Object with {slug}={value} does not exist."]
     return RestError(400, errors)

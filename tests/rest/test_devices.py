@@ -324,7 +324,9 @@ def test_filters_and_ordering(lab, inventory, device):
         assert response.status_code == 200, response.text
         return [d["hostname"] for d in response.json()["results"]]
 
-    assert hostnames(tags=str(inventory["kvm"])) == [device]
+    tagged = rest_get(lab, "devices/", "vis-admin", tags=str(inventory["kvm"])).json()["results"]
+    assert device in {d["hostname"] for d in tagged}
+    assert all(inventory["kvm"] in d["tags"] for d in tagged)
     assert device in hostnames(worker_host=WORKER, health="good")
     assert device not in hostnames(**{"hostname!": device})
     assert hostnames(device_type=TYPE, ordering="-hostname") == sorted(
@@ -332,3 +334,21 @@ def test_filters_and_ordering(lab, inventory, device):
     )
     bad = rest_get(lab, "devices/", "vis-admin", health="Sleepy")
     assert bad.status_code == 400 and list(bad.json()) == ["health"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "text",
+        {"hostname": "a\x00b", "device_type": "t\x00"},
+        {"hostname": "x", "device_type": TYPE, "physical_owner": 2**40},
+        {"hostname": "x", "device_type": TYPE, "tags": [2**40, "a"]},
+        {"hostname": ["x"], "device_type": {"a": 1}, "worker_host": "\x00"},
+    ],
+)
+def test_malformed_writes_are_400s_never_500s(lab, inventory, device, body):
+    for method, path in (("POST", "devices/"), ("PATCH", f"devices/{device}/")):
+        response = rest_call(lab, method, path, "vis-admin", json=body)
+        assert response.status_code == 400, response.text
+    assert shown(lab, device)["hostname"] == device
