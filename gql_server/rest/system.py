@@ -1,19 +1,38 @@
-"""``system/``, ``system/version/`` and ``system/whoami/``."""
+"""``system/``, ``system/master_config/``, ``system/version/`` and ``system/whoami/``."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gql_server.config import Settings
 from gql_server.lab.legacy import LAVA_API_LEVEL
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.render import answer
 from gql_server.rest.routing import read_only
 
+SETTINGS_KEY = "gql_server.settings"
+"""The ASGI scope key under which the door hands routes the server's settings."""
+LOG_SIZE_LIMIT_MB = 5
+
 
 async def system_root(_ctx: RequestContext, _request: Request) -> Response:
     """``GET system/``: LAVA answers 200 with an empty body and no content type."""
     return Response(b"", 200)
+
+
+async def master_config(_ctx: RequestContext, request: Request) -> Response:
+    """``GET system/master_config/``: where events are published, whether they are on
+    (always: events come from the outbox), and the log size limit in MB."""
+    settings: Settings = request.scope[SETTINGS_KEY]
+    return answer(
+        {
+            "EVENT_TOPIC": settings.event_topic,
+            "EVENT_SOCKET": settings.event_socket,
+            "EVENT_NOTIFICATION": True,
+            "LOG_SIZE_LIMIT": LOG_SIZE_LIMIT_MB,
+        }
+    )
 
 
 async def version(_ctx: RequestContext, _request: Request) -> Response:
@@ -31,3 +50,7 @@ ENDPOINTS = [
     read_only("/system/version/", "System", version),
     read_only("/system/whoami/", "System", whoami),
 ]
+
+# Joins ENDPOINTS (before system/version/) once the door puts its settings in the scope
+# under SETTINGS_KEY; until then the route would fail on every request.
+MASTER_CONFIG = read_only("/system/master_config/", "System", master_config)
