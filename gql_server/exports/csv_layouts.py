@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from gql_server.exports.records import case_record, suite_record
+from gql_server.exports.records import CASE_KEYS, case_values, suite_record
 from gql_server.exports.render import render
 from gql_server.exports.rows import CaseRow, SuiteRow
 
@@ -29,10 +30,16 @@ def _lines(rows: Iterable[Sequence[Any]], quote_all: bool) -> str:
     return buffer.getvalue()
 
 
-def _case_fields(row: CaseRow) -> list[Any]:
-    record = case_record(row)
-    record["metadata"] = repr(record["metadata"])
-    return [record.get(column, "") for column in CASE_COLUMNS]
+# Each CSV column's place among a record's values, followed by the metadata's repr and
+# the empty text of the columns the record lacks (duration, timeout).
+_REPR, _EMPTY = len(CASE_KEYS), len(CASE_KEYS) + 1
+_PLACES = {**{key: place for place, key in enumerate(CASE_KEYS)}, "metadata": _REPR}
+_PICK = operator.itemgetter(*(_PLACES.get(column, _EMPTY) for column in CASE_COLUMNS))
+
+
+def _case_fields(row: CaseRow) -> tuple[Any, ...]:
+    values = case_values(row)
+    return _PICK((*values, repr(values[-1]), ""))
 
 
 class CasesCsv:

@@ -27,6 +27,12 @@ _SAFE = re.compile(r"[A-Za-z0-9_./:+ -]*\Z")
 _SAFE_START = re.compile(r"[A-Za-z0-9_/]")
 _LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (.+)\Z")
 _QUOTED = re.compile(r"'((?:[ -&(-~]|'')*)'\Z")
+# A word that is plain-safe and starts with a character no implicit resolver looks at:
+# always written plain and read back as itself (most names and values in metadata).
+_WORD_START = "".join(
+    c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/" if c not in _IMPLICIT
+)
+_WORD = re.compile(f"[{_WORD_START}][A-Za-z0-9_./+-]*\\Z")
 
 
 def resolves_to_str(text: str) -> bool:
@@ -104,18 +110,33 @@ def load_flat_mapping(text: str) -> dict[str, str] | None:
     """The mapping of a flat ``key: value`` document of strings; None if unsure."""
     loaded: dict[str, str] = {}
     for line in text.removesuffix("\n").split("\n"):
-        match = _LINE.match(line)
-        if match is None:
+        pair = _pair(line)
+        if pair is None:
             return None
-        key, raw = match.groups()
-        value = _value(raw)
-        if value is None or not resolves_to_str(key):
-            return None
-        loaded[key] = value
+        loaded[pair[0]] = pair[1]
     return loaded
 
 
+@functools.lru_cache(maxsize=65536)
+def _pair(line: str) -> tuple[str, str] | None:
+    """The key and string value of one ``key: value`` line; None if unsure. Most lines
+    of a job's metadata repeat from case to case (``result: pass``): remembered."""
+    match = _LINE.match(line)
+    if match is None:
+        return None
+    key, raw = match.groups()
+    value = _value(raw)
+    if value is None or not _key_resolves_to_str(key):
+        return None
+    return key, value
+
+
+_key_resolves_to_str = functools.lru_cache(maxsize=1024)(resolves_to_str)
+
+
 def _value(raw: str) -> str | None:
+    if _WORD.match(raw):
+        return raw
     quoted = _QUOTED.match(raw)
     if quoted is not None:
         return quoted.group(1).replace("''", "'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 from collections import defaultdict
@@ -414,19 +415,18 @@ async def job_case_batches(
     exports), or with ``by_suite`` false in the order they were recorded (LAVA master's
     REST exports); ``window`` keeps a slice of that order.
 
-    Every statement seeks the (suite, id) index and stops after one batch, so the cost of
-    a batch does not grow with the size of the job.
+    Every statement reads one suite's cases in the order of the (suite, id) index and
+    stops after one batch, so the cost of a batch does not grow with the size of the job;
+    the order of the whole job merges the suites' ordered runs.
     """
     statement = _case_rows_statement().where(TestSuite.job_id == job_id, await job_visible(ctx))
+    suites = [suite.id async for batch in suite_row_batches(ctx, job_id) for suite in batch]
+    window = window or Window()
     if not by_suite:
-        last = await _last_case_id(ctx, job_id)
-        statement = statement.where(TestCase.id <= last)  # where the id scan may stop
-        async for rows in _keyset_batches(ctx, statement, TestCase.id, batch_size, window):
+        async for rows in _merged_by_id(ctx, statement, suites, window, batch_size):
             yield [CaseRow(*row) for row in rows]
         return
-    window = window or Window()
     offset, remaining = window.offset, window.limit
-    suites = [suite.id async for batch in suite_row_batches(ctx, job_id) for suite in batch]
     for suite_id in suites:
         if offset:
             size = await count_suite_cases(ctx, suite_id)
@@ -443,14 +443,74 @@ async def job_case_batches(
             return
 
 
-async def _last_case_id(ctx: RequestContext, job_id: int) -> int:
-    statement = (
-        select(func.max(TestCase.id))
-        .join(TestSuite, TestSuite.id == TestCase.suite_id)
-        .where(TestSuite.job_id == job_id)
-    )
-    async with ctx.db() as session:
-        return (await session.scalar(statement)) or 0
+async def _merged_by_id(
+    ctx: RequestContext,
+    statement: Select,
+    suite_ids: Sequence[int],
+    window: Window,
+    batch_size: int,
+) -> AsyncIterator[list[Row]]:
+    """The rows of ``statement`` (test cases of one job) ordered by id across the suites:
+    each suite is read in id order, batch by batch, and the runs merged. A window's
+    offset is found in the database (its first id), never by reading the rows before."""
+    if window.limit is not None:
+        batch_size = max(1, min(batch_size, window.limit))
+    if window.offset:
+        first = statement.with_only_columns(TestCase.id).order_by(TestCase.id)
+        async with ctx.db() as session:
+            start = await session.scalar(first.offset(window.offset).limit(1))
+        if start is None:
+            return
+        statement = statement.where(TestCase.id >= start)
+    streams = [
+        _keyset_batches(ctx, statement.where(TestCase.suite_id == suite), TestCase.id, batch_size)
+        for suite in suite_ids
+    ]
+    remaining = window.limit
+    async for rows in merge_runs(streams, batch_size):
+        if remaining is not None:
+            rows = rows[:remaining]
+            remaining -= len(rows)
+        yield rows
+        if remaining == 0:
+            return
+
+
+async def merge_runs(
+    streams: Sequence[AsyncIterator[list[Row]]], batch_size: int
+) -> AsyncIterator[list[Row]]:
+    """Streams of batches of rows, each ordered by its first column, merged into one such
+    stream of batches of about ``batch_size`` rows. Rows move in runs (every row of one
+    stream below the next head of the others), not one at a time."""
+    heads: list[tuple[list[Row], int, AsyncIterator[list[Row]]]] = []
+    for stream in streams:
+        batch = await anext(stream, None)
+        if batch:
+            heads.append((batch, 0, stream))
+    merged: list[Row] = []
+    while heads:
+        lowest = min(range(len(heads)), key=lambda h: heads[h][0][heads[h][1]][0])
+        rows, at, stream = heads[lowest]
+        others = [heads[h][0][heads[h][1]][0] for h in range(len(heads)) if h != lowest]
+        end = bisect.bisect_left(rows, min(others), lo=at, key=_first) if others else len(rows)
+        merged.extend(rows[at:end])
+        if end < len(rows):
+            heads[lowest] = (rows, end, stream)
+        else:
+            following = await anext(stream, None)
+            if following:
+                heads[lowest] = (following, 0, stream)
+            else:
+                del heads[lowest]
+        if len(merged) >= batch_size:
+            yield merged
+            merged = []
+    if merged:
+        yield merged
+
+
+def _first(row: Row) -> Any:
+    return row[0]
 
 
 async def suite_case_batches(
@@ -557,8 +617,9 @@ async def _keyset_batches(
             page = page.offset(window.offset) if window.offset else page
         else:
             page = page.where(key > last)
-        async with ctx.db() as session:
-            rows = list((await session.execute(page)).all())
+        async with ctx.db() as session:  # rows as tuples: no ORM loading
+            connection = await session.connection()
+            rows = list((await connection.execute(page)).all())
         if rows:
             yield rows
         if len(rows) < size:

@@ -3,6 +3,7 @@ logs/ and metadata/ — LAVA's names, types and layouts, streamed."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import socket
@@ -20,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from gql_server.app import create_app
 from gql_server.config import Settings
+from gql_server.db.engine import create_engine, session_factory
 from gql_server.db.models import JobLog, TestCase, TestJob, TestSuite, User
 from gql_server.lab.enums import JobHealth, JobState, TestResult
-from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.results import EXPORT_BATCH
+from gql_server.resolvers.context import RequestContext, Viewer
+from gql_server.resolvers.results import EXPORT_BATCH, Window, job_case_batches
 from tests.support.rest import rest_call, rest_get
 from tests.support.server import free_port
 from tests.support.xmlrpc import xmlrpc_proxy
@@ -362,3 +364,56 @@ def test_a_client_that_goes_away_stops_the_export(big_job, in_process):
     assert CSV_HEADER.encode() in body and b'"case-0"' in body
     assert reads_when_first_rows_arrived < total_batches
     assert reads < total_batches // 2, f"{reads} of {total_batches} batches read"
+
+
+# --- the order of a job's cases by id, merged from its suites ------------------------------
+
+
+@pytest.fixture(scope="module")
+def interleaved_job(lab) -> tuple[int, list[int]]:
+    """A public job whose three suites' cases were recorded in turns; its case ids."""
+    engine = sqlalchemy.create_engine(lab.sync_url)
+    with Session(engine) as session:
+        owner = session.scalars(sqlalchemy.select(User).where(User.username == "vis-owner")).one()
+        job = _job(session, owner.id, True)
+        suites = [TestSuite(job_id=job.id, name=f"{n}_part") for n in range(3)]
+        session.add_all(suites)
+        session.flush()
+        ids = []
+        for n in range(11):  # suite 0 gets runs of two, the others one at a time
+            suite = suites[(n // 2) % 3] if n < 6 else suites[n % 3]
+            case = TestCase(suite_id=suite.id, name=f"c{n}", result=0, logged=LOGGED)
+            session.add(case)
+            session.flush()
+            ids.append(case.id)
+        session.commit()
+        made = job.id, ids
+    engine.dispose()
+    return made
+
+
+def _exported_ids(lab, job_id: int, **options) -> list[list[int]]:
+    admin = Viewer(user_id=-1, username="rest-exports-admin", is_superuser=True)
+
+    async def run() -> list[list[int]]:
+        engine = create_engine(lab.database_url)
+        ctx = RequestContext(session_factory(engine), admin)
+        try:
+            batches = job_case_batches(ctx, job_id, by_suite=False, **options)
+            return [[row.id for row in batch] async for batch in batches]
+        finally:
+            await ctx.close()
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 1000])
+def test_cases_by_id_merge_the_suites(lab, interleaved_job, batch_size):
+    job_id, ids = interleaved_job
+    batches = _exported_ids(lab, job_id, batch_size=batch_size)
+    assert [case for batch in batches for case in batch] == ids
+    assert all(len(batch) <= batch_size + 2 for batch in batches)  # about one batch each
+    window = _exported_ids(lab, job_id, batch_size=batch_size, window=Window(3, 5))
+    assert [case for batch in window for case in batch] == ids[3:8]
+    assert _exported_ids(lab, job_id, batch_size=batch_size, window=Window(11, 5)) == []
