@@ -365,15 +365,46 @@ async def artifact_token_delete(ctx: RequestContext, request: Request) -> Respon
     return Response(status_code=204)
 
 
+USER_FIELDS = {
+    "username": "string",
+    "password": "string",
+    "first_name": "string",
+    "last_name": "string",
+    "email": "string",
+    "is_active": "boolean",
+    "is_staff": "boolean",
+    "is_superuser": "boolean",
+    "groups": "array",
+}
 ENDPOINTS = [
-    Endpoint("/token/", "Obtain Auth Token", {"POST": obtain_token}),
-    Endpoint("/users/", "User List", {"GET": user_list, "POST": user_create}),
+    Endpoint(
+        "/token/",
+        "Obtain Auth Token",
+        {"POST": obtain_token},
+        fields={"username": "string", "password": "string"},
+    ),
+    Endpoint(
+        "/users/",
+        "User List",
+        {"GET": user_list, "POST": user_create},
+        ordering=accounts.USER_ORDERING,
+        paginated=True,
+        fields=USER_FIELDS,
+    ),
     Endpoint(
         "/users/{user_id}/",
         "User Instance",
         {"GET": user_detail, "PUT": user_update, "PATCH": user_update, "DELETE": user_delete},
+        fields=USER_FIELDS,
     ),
-    Endpoint("/groups/", "Group List", {"GET": group_list, "POST": group_create}),
+    Endpoint(
+        "/groups/",
+        "Group List",
+        {"GET": group_list, "POST": group_create},
+        ordering=accounts.GROUP_ORDERING,
+        paginated=True,
+        fields={"name": "string"},
+    ),
     Endpoint(
         "/groups/{group_id}/",
         "Group Instance",
@@ -383,11 +414,14 @@ ENDPOINTS = [
             "PATCH": group_update,
             "DELETE": group_delete,
         },
+        fields={"name": "string"},
     ),
     Endpoint(
         "/remote-artifact-tokens/",
         "Remote Artifact Token List",
         {"GET": artifact_token_list, "POST": artifact_token_create},
+        paginated=True,
+        fields={"name": "string", "token": "string"},
     ),
     Endpoint(
         "/remote-artifact-tokens/{name}/",
@@ -398,5 +432,6 @@ ENDPOINTS = [
             "PATCH": artifact_token_update,
             "DELETE": artifact_token_delete,
         },
+        fields={"name": "string", "token": "string"},
     ),
 ]

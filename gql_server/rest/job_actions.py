@@ -117,9 +117,24 @@ async def batch_cancel(ctx: RequestContext, request: Request) -> Response:
 
 # DRF names an extra action after the viewset and the action's ``suffix``.
 ENDPOINTS = [
-    Endpoint("/jobs/validate/", "Test Job validate", {"POST": validate}),
-    Endpoint("/jobs/validate_testdef/", "Test Job validate_testdef", {"POST": validate_testdef}),
-    Endpoint("/jobs/batch_cancel/", "Test Job batch_cancel", {"POST": batch_cancel}),
+    Endpoint(
+        "/jobs/validate/",
+        "Test Job validate",
+        {"POST": validate},
+        fields={"definition": "string", "strict": "boolean"},
+    ),
+    Endpoint(
+        "/jobs/validate_testdef/",
+        "Test Job validate_testdef",
+        {"POST": validate_testdef},
+        fields={"definition": "string"},
+    ),
+    Endpoint(
+        "/jobs/batch_cancel/",
+        "Test Job batch_cancel",
+        {"POST": batch_cancel},
+        fields={"job_ids": "array"},
+    ),
     Endpoint("/jobs/{job_id}/resubmit/", "Test Job resubmit", {"POST": resubmit}),
     Endpoint("/jobs/{job_id}/cancel/", "Test Job cancel", {"GET": cancel}),
 ]
