@@ -961,7 +961,6 @@ async def change_device_record(
         missing = await _missing_references(session, values)
         if missing:
             raise MissingReferences(missing)
-        device = await session.merge(device)
         await _write_device_values(ctx, session, device, values)
         await ctx.commit(session)
     return device

@@ -933,7 +933,6 @@ async def change_device_type_record(
     require_superuser(ctx)
     device_type = await visible_device_type(ctx, name)
     async with ctx.db() as session:
-        device_type = await session.merge(device_type)
         await _write_device_type_values(session, device_type, values)
         await ctx.commit(session)
     return device_type
@@ -949,7 +948,7 @@ async def delete_device_type_record(ctx: RequestContext, name: str) -> None:
         )
         if used is not None:
             raise BadInput(f"Device-type '{name}' is used by devices.")
-        await session.delete(await session.merge(device_type))
+        await session.delete(device_type)
         await ctx.commit(session)
 
 
@@ -1025,7 +1024,6 @@ async def change_alias_record(ctx: RequestContext, name: str, device_type: str |
     alias = await listed_alias(ctx, name)
     async with ctx.db() as session:
         await _alias_type(ctx, session, device_type)
-        alias = await session.merge(alias)
         alias.device_type_id = device_type
         await ctx.commit(session)
     return alias
@@ -1036,7 +1034,7 @@ async def delete_alias_record(ctx: RequestContext, name: str) -> None:
     require_global(ctx, f"{APP_LABEL}.delete_alias")
     alias = await listed_alias(ctx, name)
     async with ctx.db() as session:
-        await session.delete(await session.merge(alias))
+        await session.delete(alias)
         await ctx.commit(session)
 
 
@@ -1072,16 +1070,13 @@ async def save_tag_record(
 ) -> Tag:
     """Create (``tag_id`` None: global ``add_tag``) or change a tag (``change_tag``); None
     keeps a value (a new tag's description stays unset). NameTaken for another tag's name."""
-    creating = tag_id is None
-    require_global(ctx, f"{APP_LABEL}.{'add' if creating else 'change'}_tag")
+    require_global(ctx, f"{APP_LABEL}.{'add' if tag_id is None else 'change'}_tag")
     tag = Tag() if tag_id is None else await listed_tag(ctx, tag_id)
     async with ctx.db() as session:
         if name is not None:
             other = await session.scalar(select(Tag.id).where(Tag.name == name))
             if other is not None and other != tag_id:
                 raise NameTaken(TAG_IN_USE)
-        tag = tag if creating else await session.merge(tag)
-        if name is not None:
             tag.name = name
         if description is not None:
             tag.description = description
