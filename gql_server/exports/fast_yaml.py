@@ -117,7 +117,7 @@ def load_flat_mapping(text: str) -> dict[str, str] | None:
     return loaded
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _pair(line: str) -> tuple[str, str] | None:
     """The key and string value of one ``key: value`` line; None if unsure. Most lines
     of a job's metadata repeat from case to case (``result: pass``): remembered."""

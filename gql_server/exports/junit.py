@@ -65,8 +65,21 @@ class JunitTotals:
             totals.tests += 1
             totals.failures += row.result == TestResult.FAIL
             totals.skipped += row.result == TestResult.SKIP
+        self.add_durations(batch)
+
+    def count(self, suite_id: int, tests: int, failures: int, skipped: int) -> None:
+        """Add cases of a suite counted elsewhere (by the database)."""
+        totals = self.suites[suite_id]
+        totals.tests += tests
+        totals.failures += failures
+        totals.skipped += skipped
+
+    def add_durations(self, batch: Sequence[CaseRow]) -> None:
+        """Add the durations of these cases (in case order within each suite: the sums
+        are Python's, rounding included). Cases without one may be left out."""
+        for row in batch:
             if duration := case_duration(row):
-                totals.time += duration
+                self.suites[row.suite_id].time += duration
 
 
 class Junit:

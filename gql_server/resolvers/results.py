@@ -585,12 +585,21 @@ async def job_tap13(ctx: RequestContext, job_id: int) -> AsyncIterator[str]:
 async def job_junit(
     ctx: RequestContext, job: TestJob, classname_prefix: str = ""
 ) -> AsyncIterator[str]:
-    """The JUnit XML export of a visible job, in chunks. The cases are read twice in
-    batches: once to add up each suite, once to write them."""
+    """The JUnit XML export of a visible job, in chunks. The suites' totals come first:
+    the database counts the cases, and only cases whose metadata mentions a duration are
+    read to add those up; then every case is read, in batches, and written."""
     suites = [suite async for batch in suite_row_batches(ctx, job.id) for suite in batch]
     totals = JunitTotals(suites)
-    async for batch in job_case_batches(ctx, job.id):
-        totals.add(batch)
+    counts = await result_counts_by_suite(ctx, [suite.id for suite in suites])
+    for suite_id, counted in counts.items():
+        totals.count(suite_id, counted.total, counted.failed, counted.skipped)
+    timed = _case_rows_statement().where(
+        TestSuite.job_id == job.id, TestCase.metadata_.contains("duration")
+    )
+    for suite in suites:
+        in_suite = timed.where(TestCase.suite_id == suite.id)
+        async for rows in _keyset_batches(ctx, in_suite, TestCase.id, EXPORT_BATCH):
+            totals.add_durations([CaseRow(*row) for row in rows])
     log = await failure_log_lines(ctx, job.id)
     layout = Junit(totals, job.end_time, log, classname_prefix)
     async for chunk in render_batches(layout, job_case_batches(ctx, job.id)):
