@@ -82,7 +82,7 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
     async def saved(ctx: RequestContext, request: Request, grant_id: int | None) -> GrantRow:
         devices.require_superuser(ctx)
         data = await request_data(request, JSON_FORM_MULTIPART)
-        reader = FieldReader(data, partial=grant_id is not None)
+        reader = FieldReader(data, partial=request.method == "PATCH")
         for name in ("group", "permission", kind.target):
             reader.text(name, required=True, nullable=False, blank=False)
         values = reader.values_or_400()

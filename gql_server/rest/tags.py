@@ -38,9 +38,11 @@ async def tag_list(ctx: RequestContext, request: Request) -> Response:
 
 
 async def _saved(ctx: RequestContext, request: Request, tag_id: int | None) -> Tag:
-    """A tag created (``tag_id`` None) or changed from the request's fields."""
+    """A tag created (``tag_id`` None) or changed from the request's fields (all of them
+    but with PATCH)."""
     inventory.require_model_permission(ctx, "add_tag" if tag_id is None else "change_tag")
-    reader = FieldReader(await request_data(request, JSON_FORM_MULTIPART), tag_id is not None)
+    data = await request_data(request, JSON_FORM_MULTIPART)
+    reader = FieldReader(data, partial=request.method == "PATCH")
     reader.text(
         "name", required=True, nullable=False, blank=False, max_length=inventory.TAG_NAME_LENGTH
     )
@@ -65,7 +67,7 @@ async def tag_detail(ctx: RequestContext, request: Request) -> Response:
 
 
 async def tag_update(ctx: RequestContext, request: Request) -> Response:
-    """``PUT``/``PATCH tags/<id>/`` (global ``change_tag``), partial either way."""
+    """``PUT``/``PATCH tags/<id>/`` (global ``change_tag``); PUT needs every field."""
     return answer(tag_json(await _saved(ctx, request, lookup_id(request, "tag_id"))))
 
 

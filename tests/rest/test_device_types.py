@@ -186,3 +186,17 @@ def test_bad_writes_are_400s(lab, described, body, errors):
 def test_only_superusers_create(lab, viewer):
     response = rest_call(lab, "POST", "devicetypes/", viewer, json={"name": new_type_name()})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("devicetypes/", "GET, POST, HEAD, OPTIONS"),
+        ("devicetypes/{}/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+        ("devicetypes/{}/template/", "GET, POST, HEAD, OPTIONS"),
+        ("devicetypes/{}/health_check/", "GET, POST, HEAD, OPTIONS"),
+    ],
+)
+def test_routes_answer_their_methods_only(lab, described, path, allow):
+    options = rest_call(lab, "OPTIONS", path.format(described))
+    assert options.status_code == 200 and options.headers["allow"] == allow

@@ -352,3 +352,24 @@ def test_malformed_writes_are_400s_never_500s(lab, inventory, device, body):
         response = rest_call(lab, method, path, "vis-admin", json=body)
         assert response.status_code == 400, response.text
     assert shown(lab, device)["hostname"] == device
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("devices/", "GET, POST, HEAD, OPTIONS"),
+        ("devices/{}/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+        ("devices/validate/", "POST, HEAD, OPTIONS"),
+        ("devices/{}/dictionary/", "GET, POST, HEAD, OPTIONS"),
+        ("devices/{}/set_health/", "POST, HEAD, OPTIONS"),
+    ],
+)
+def test_routes_answer_their_methods_only(lab, device, path, allow):
+    options = rest_call(lab, "OPTIONS", path.format(device))
+    assert options.status_code == 200 and options.headers["allow"] == allow
+    if "GET" not in allow:
+        refused = rest_get(lab, path.format(device))
+        assert (refused.status_code, refused.json()) == (
+            405,
+            {"detail": 'Method "GET" not allowed.'},
+        )

@@ -61,7 +61,9 @@ def test_create_update_and_delete(lab):
     required = rest_call(lab, "POST", "tags/", "vis-admin", json={})
     assert required.json() == {"name": ["This field is required."]}
 
-    changed = rest_call(lab, "PUT", f"tags/{tag_id}/", "vis-admin", json={"description": "new"})
+    whole = rest_call(lab, "PUT", f"tags/{tag_id}/", "vis-admin", json={"description": "new"})
+    assert (whole.status_code, whole.json()) == (400, {"name": ["This field is required."]})
+    changed = rest_call(lab, "PATCH", f"tags/{tag_id}/", "vis-admin", json={"description": "new"})
     assert changed.json() == {"id": tag_id, "name": name, "description": "new"}
     assert admin.scheduler.tags.show(name)["description"] == "new"
     assert rest_call(lab, "DELETE", f"tags/{tag_id}/", "vis-admin").status_code == 204

@@ -198,3 +198,18 @@ def test_create_update_and_delete(lab):
     assert rest_call(lab, "DELETE", f"workers/{hostname}/", "vis-member").status_code == 403
     assert rest_call(lab, "DELETE", f"workers/{hostname}/", "vis-admin").status_code == 204
     assert hostname not in admin.scheduler.workers.list(True)
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("workers/", "GET, POST, HEAD, OPTIONS"),
+        ("workers/{}/", "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+        ("workers/{}/env/", "GET, POST, HEAD, OPTIONS"),
+        ("workers/{}/config/", "GET, POST, HEAD, OPTIONS"),
+        ("workers/{}/set_health/", "POST, HEAD, OPTIONS"),
+    ],
+)
+def test_routes_answer_their_methods_only(lab, worker, path, allow):
+    options = rest_call(lab, "OPTIONS", path.format(worker))
+    assert options.status_code == 200 and options.headers["allow"] == allow
