@@ -24,6 +24,8 @@ from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
 _WHERE = re.compile(r" @ data(\[[^\]]*\])+$")
 _FALSE_TEXTS = frozenset({"", "0", "false", "f", "no", "n", "off"})
+MAX_BATCH = 1000
+"""Most ids one batch cancel takes (each costs a few statements)."""
 
 
 def _flag(value: Any) -> bool:
@@ -105,6 +107,9 @@ async def batch_cancel(ctx: RequestContext, request: Request) -> Response:
     if not isinstance(references, list):
         kind = type(references).__name__
         raise RestError(400, {"job_ids": [f'Expected a list of items but got type "{kind}".']})
+    if len(references) > MAX_BATCH:
+        message = f"Ensure this field has no more than {MAX_BATCH} elements."
+        raise RestError(400, {"job_ids": [message]})
     done = await submissions.cancel_jobs(ctx, references)
     return answer(
         {

@@ -209,6 +209,16 @@ def test_user_refusals(lab, body, errors):
     assert response.json() == errors
 
 
+def test_users_who_submitted_jobs_are_kept(lab):
+    owner = rest_get(lab, "users/", "vis-admin", username="vis-owner").json()["results"][0]
+    response = as_admin(lab, "DELETE", f"users/{owner['id']}/")
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "User 'vis-owner' has submitted jobs: deactivate it instead."
+    }
+    assert as_admin(lab, "GET", f"users/{owner['id']}/").status_code == 200
+
+
 def test_unknown_users_are_404(lab):
     for path in ("users/99999999/", "users/abc/"):
         assert as_admin(lab, "GET", path).json() == {"detail": "Not found."}

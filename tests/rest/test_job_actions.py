@@ -337,6 +337,9 @@ def test_batch_cancel_refusals(lab):
     missing = rest_call(lab, "POST", "jobs/batch_cancel/", "vis-member", json={})
     assert missing.status_code == 400
     assert missing.json() == {"job_ids": ["This field is required."]}
+    many = batch(lab, "vis-member", list(range(1001)))
+    assert many.status_code == 400
+    assert many.json() == {"job_ids": ["Ensure this field has no more than 1000 elements."]}
     wrong = batch(lab, "vis-member", "12")
     assert wrong.status_code == 400
     assert wrong.json() == {"job_ids": ['Expected a list of items but got type "str".']}
