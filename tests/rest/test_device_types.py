@@ -200,3 +200,10 @@ def test_only_superusers_create(lab, viewer):
 def test_routes_answer_their_methods_only(lab, described, path, allow):
     options = rest_call(lab, "OPTIONS", path.format(described))
     assert options.status_code == 200 and options.headers["allow"] == allow
+
+
+def test_names_with_dots_and_spaces_are_looked_up(lab):
+    name = f"{PREFIX} odd.name"
+    run_sql(lab, DeviceType(name=name))
+    assert rest_get(lab, f"devicetypes/{name}/").json()["name"] == name
+    assert rest_get(lab, f"devicetypes/{name}/template/").status_code == 400  # none stored

@@ -213,3 +213,10 @@ def test_create_update_and_delete(lab):
 def test_routes_answer_their_methods_only(lab, worker, path, allow):
     options = rest_call(lab, "OPTIONS", path.format(worker))
     assert options.status_code == 200 and options.headers["allow"] == allow
+
+
+def test_names_with_dots_and_spaces_are_looked_up(lab):
+    hostname = f"{PREFIX} odd.name"
+    proxy_as(lab, "vis-admin").scheduler.workers.add(hostname)
+    assert rest_get(lab, f"workers/{hostname}/").json()["hostname"] == hostname
+    assert rest_get(lab, "workers/nul%00name/").status_code == 404
