@@ -53,20 +53,20 @@ def include_retired(request: Request) -> bool:
     return bool(request.query_params.get("all"))
 
 
-def attachment(text: str, content_type: str, filename: str, status: int = 200) -> Response:
+def attachment(text: str, content_type: str, filename: str) -> Response:
     """A file download as LAVA's actions send one (``Content-Type`` exactly as given)."""
     headers = {
         "Content-Type": content_type,
         "Content-Disposition": f"attachment; filename={filename}",
     }
-    return Response(text.encode("utf-8"), status, headers=headers)
+    return Response(text.encode("utf-8"), headers=headers)
 
 
 class FieldReader:
     """The fields of one request body, read one by one into ``values``.
 
-    ``partial`` (PATCH, and PUT since LAVA master forces partial updates) makes no field
-    required."""
+    ``partial`` (PATCH, and PUT on the routes LAVA master forces partial: devices,
+    workers) makes no field required."""
 
     def __init__(self, data: Mapping[str, Any], partial: bool) -> None:
         self.data = data
@@ -85,10 +85,6 @@ class FieldReader:
             self.errors[name] = [NOT_NULL]
             return False, None
         return True, value
-
-    def fail(self, name: str, message: str) -> None:
-        """Record a message for a field (a resolver's refusal of its value)."""
-        self.errors.setdefault(name, []).append(message)
 
     def text(
         self,
