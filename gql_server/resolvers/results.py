@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.orm import aliased
 
 from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite, User
 from gql_server.exports.junit import Junit, JunitTotals
@@ -34,6 +35,8 @@ from gql_server.exports.tap13 import Tap13
 from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, Unauthenticated
+from gql_server.resolvers.filter_fields import FIELD_SETS
+from gql_server.resolvers.lookups import Condition, FieldSet, order_columns, where_clauses
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import job_visible, visible_job_ids
 
@@ -282,14 +285,24 @@ async def results_job(ctx: RequestContext, job_id: int) -> TestJob:
 
 
 async def _counted_window(
-    ctx: RequestContext, matching: Select, key: Any, offset: int, limit: int
+    ctx: RequestContext,
+    matching: Select,
+    key: Any,
+    fields: FieldSet,
+    ordering: Sequence[tuple[str, bool]],
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[Any]]:
-    """How many rows ``matching`` selects, and ``limit`` of them from ``offset`` in the
-    order of ``key`` (a unique column). The window seeks its first key in the index
+    """How many rows ``matching`` selects, and ``limit`` of them from ``offset`` in
+    ``ordering`` ((field, descending) pairs of ``fields``), then by ``key`` (a unique
+    column). In the order of ``key`` alone, the window seeks its first key in the index
     (only keys are skipped, in the database) and reads its rows from there."""
     counting = select(func.count()).select_from(matching.with_only_columns(key).subquery())
-    window = matching.order_by(key).limit(limit)
-    if offset:
+    terms = order_columns(fields, ordering)
+    window = matching.order_by(*terms, key).limit(limit)
+    if offset and terms:
+        window = window.offset(offset)
+    elif offset:
         first = matching.with_only_columns(key).order_by(key).offset(offset).limit(1)
         window = window.where(key >= first.scalar_subquery())
     async with ctx.db() as session:
@@ -298,12 +311,20 @@ async def _counted_window(
 
 
 async def counted_suites_window(
-    ctx: RequestContext, job_id: int, offset: int, limit: int
+    ctx: RequestContext,
+    job_id: int,
+    offset: int,
+    limit: int,
+    conditions: Sequence[Condition] = (),
+    ordering: Sequence[tuple[str, bool]] = (),
 ) -> tuple[int, list[TestSuite]]:
-    """How many suites a visible job holds, and ``limit`` of them from ``offset`` in the
-    order they were recorded."""
-    matching = (await _visible_suites(ctx)).where(TestSuite.job_id == job_id)
-    return await _counted_window(ctx, matching, TestSuite.id, offset, limit)
+    """How many suites of a visible job meet every one of ``conditions`` (on the
+    ``test_suite`` field set), and ``limit`` of them from ``offset`` in ``ordering``, then
+    in the order they were recorded."""
+    clauses = await where_clauses(ctx, FIELD_SETS, "test_suite", conditions)
+    matching = (await _visible_suites(ctx)).where(TestSuite.job_id == job_id, *clauses)
+    fields = FIELD_SETS["test_suite"]
+    return await _counted_window(ctx, matching, TestSuite.id, fields, ordering, offset, limit)
 
 
 async def suite_of_visible_job(ctx: RequestContext, job_id: int, suite_id: int) -> TestSuite:
@@ -319,12 +340,30 @@ async def suite_of_visible_job(ctx: RequestContext, job_id: int, suite_id: int) 
 
 
 async def counted_cases_window(
-    ctx: RequestContext, spec: TestCaseFilter, offset: int, limit: int
+    ctx: RequestContext,
+    job_id: int,
+    suite_id: int | None,
+    offset: int,
+    limit: int,
+    conditions: Sequence[Condition] = (),
+    ordering: Sequence[tuple[str, bool]] = (),
 ) -> tuple[int, list[TestCase]]:
-    """How many test cases of visible jobs match ``spec``, and ``limit`` of them from
-    ``offset`` in the order they were recorded; two statements whatever the offset."""
-    matching = (await _visible_cases(ctx)).where(*case_filter_clauses(spec))
-    return await _counted_window(ctx, matching, TestCase.id, offset, limit)
+    """How many test cases of a visible job (of one of its suites, when given) meet every
+    one of ``conditions`` (on the ``test_case`` field set), and ``limit`` of them from
+    ``offset`` in ``ordering``, then in the order they were recorded; two statements
+    whatever the offset (one more per relation chosen by primary key)."""
+    clauses = await where_clauses(ctx, FIELD_SETS, "test_case", conditions)
+    suite = aliased(TestSuite)  # the filters' own subqueries on suites stay uncorrelated
+    matching = (
+        select(TestCase)
+        .join(suite, suite.id == TestCase.suite_id)
+        .join(TestJob, TestJob.id == suite.job_id)
+        .where(suite.job_id == job_id, await job_visible(ctx), *clauses)
+    )
+    if suite_id is not None:
+        matching = matching.where(TestCase.suite_id == suite_id)
+    fields = FIELD_SETS["test_case"]
+    return await _counted_window(ctx, matching, TestCase.id, fields, ordering, offset, limit)
 
 
 async def case_of_visible_job(

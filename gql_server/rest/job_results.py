@@ -2,7 +2,7 @@
 
 As in LAVA master, every route first checks the job: 404 when there is none, 403 when the
 caller may not see it (LAVA 2023.01 served them to anyone). Lists are limit/offset pages
-ordered by id.
+ordered by id (or by ``ordering``), filtered by LAVA's test suite and test case filters.
 """
 
 from __future__ import annotations
@@ -18,13 +18,18 @@ from gql_server.db.models import TestCase, TestSuite
 from gql_server.lab.enums import TestResult
 from gql_server.resolvers import results
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.filter_fields import FIELD_SETS
 from gql_server.rest.errors import NOT_FOUND, detail
+from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
-from gql_server.rest.routing import read_only
+from gql_server.rest.routing import Endpoint, read_only
 
 _ID = re.compile(r"[0-9]{1,10}")
 _TEN_PLACES = Decimal("1e-10")
+# DRF's default ordering fields: the model-backed ones (rest-v02.md §6).
+SUITE_ORDERING = frozenset(FIELD_SETS["test_suite"])
+CASE_ORDERING = frozenset(FIELD_SETS["test_case"])
 
 
 def path_id(request: Request, name: str) -> int:
@@ -80,10 +85,17 @@ def case_json(request: Request, job_id: int, case: TestCase) -> dict[str, Any]:
 
 
 async def suite_list(ctx: RequestContext, request: Request) -> Response:
-    """``GET jobs/<id>/suites/``: one page of the job's suites."""
+    """``GET jobs/<id>/suites/``: one page of the job's suites that match the filters."""
     job_id = await checked_job_id(ctx, request)
-    window = Window.of(request)
-    count, found = await results.counted_suites_window(ctx, job_id, window.offset, window.limit)
+    params, window = request.query_params, Window.of(request)
+    count, found = await results.counted_suites_window(
+        ctx,
+        job_id,
+        window.offset,
+        window.limit,
+        conditions(params, "test_suite"),
+        ordering(params, SUITE_ORDERING),
+    )
     return answer(page(request, window, count, [suite_json(request, s) for s in found]))
 
 
@@ -97,20 +109,28 @@ async def suite_detail(ctx: RequestContext, request: Request) -> Response:
 async def _case_page(
     ctx: RequestContext, request: Request, job_id: int, suite_id: int | None
 ) -> Response:
-    window = Window.of(request)
-    spec = results.TestCaseFilter(job_id=job_id, suite_id=suite_id)
-    count, found = await results.counted_cases_window(ctx, spec, window.offset, window.limit)
+    params, window = request.query_params, Window.of(request)
+    count, found = await results.counted_cases_window(
+        ctx,
+        job_id,
+        suite_id,
+        window.offset,
+        window.limit,
+        conditions(params, "test_case"),
+        ordering(params, CASE_ORDERING),
+    )
     rows = [case_json(request, job_id, case) for case in found]
     return answer(page(request, window, count, rows))
 
 
 async def job_case_list(ctx: RequestContext, request: Request) -> Response:
-    """``GET jobs/<id>/tests/``: one page of all the job's test cases."""
+    """``GET jobs/<id>/tests/``: one page of the job's test cases that match the filters."""
     return await _case_page(ctx, request, await checked_job_id(ctx, request), None)
 
 
 async def suite_case_list(ctx: RequestContext, request: Request) -> Response:
-    """``GET jobs/<id>/suites/<sid>/tests/``: one page of one suite's test cases."""
+    """``GET jobs/<id>/suites/<sid>/tests/``: one page of one suite's test cases that match
+    the filters."""
     job_id = await checked_job_id(ctx, request)
     return await _case_page(ctx, request, job_id, path_id(request, "suite_id"))
 
@@ -132,12 +152,33 @@ async def suite_case_detail(ctx: RequestContext, request: Request) -> Response:
 
 
 ENDPOINTS = [
-    read_only("/jobs/{job_id}/suites/", "Test Suite List", suite_list),
-    read_only("/jobs/{job_id}/suites/{suite_id}/tests/", "Test Case List", suite_case_list),
+    Endpoint(
+        "/jobs/{job_id}/suites/",
+        "Test Suite List",
+        {"GET": suite_list},
+        filters="test_suite",
+        ordering=SUITE_ORDERING,
+        paginated=True,
+    ),
+    Endpoint(
+        "/jobs/{job_id}/suites/{suite_id}/tests/",
+        "Test Case List",
+        {"GET": suite_case_list},
+        filters="test_case",
+        ordering=CASE_ORDERING,
+        paginated=True,
+    ),
     read_only(
         "/jobs/{job_id}/suites/{suite_id}/tests/{case_id}/", "Test Case Instance", suite_case_detail
     ),
     read_only("/jobs/{job_id}/suites/{suite_id}/", "Test Suite Instance", suite_detail),
-    read_only("/jobs/{job_id}/tests/", "Test Case List", job_case_list),
+    Endpoint(
+        "/jobs/{job_id}/tests/",
+        "Test Case List",
+        {"GET": job_case_list},
+        filters="test_case",
+        ordering=CASE_ORDERING,
+        paginated=True,
+    ),
     read_only("/jobs/{job_id}/tests/{case_id}/", "Test Case Instance", job_case_detail),
 ]
