@@ -76,9 +76,9 @@ def device_json(device: Device, tag_ids: list[int]) -> dict[str, Any]:
     }
 
 
-async def _shown(ctx: RequestContext, device: Device) -> Response:
+async def _shown(ctx: RequestContext, device: Device, status: int = 200) -> Response:
     tags = await devices.device_tag_ids(ctx, [device.hostname])
-    return answer(device_json(device, tags[device.hostname]))
+    return answer(device_json(device, tags[device.hostname]), status)
 
 
 async def device_list(ctx: RequestContext, request: Request) -> Response:
@@ -127,8 +127,7 @@ async def device_create(ctx: RequestContext, request: Request) -> Response:
         raise RestError(400, {"hostname": [HOSTNAME_TAKEN]}) from None
     except devices.MissingReferences as exc:
         raise missing_objects(exc.missing, RELATED) from None
-    tags = await devices.device_tag_ids(ctx, [device.hostname])
-    return answer(device_json(device, tags[device.hostname]), 201)
+    return await _shown(ctx, device, 201)
 
 
 async def device_detail(ctx: RequestContext, request: Request) -> Response:
