@@ -7,7 +7,6 @@ secret of an existing one cannot be shown again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -19,7 +18,8 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.permissions import require_login
 from gql_server.rest.body import request_data
-from gql_server.rest.errors import NOT_FOUND, RestError, detail
+from gql_server.rest.errors import RestError, detail, invalid_filter
+from gql_server.rest.fields import NO_NUL, FieldReader, lookup_id, lookup_name
 from gql_server.rest.filters import ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
@@ -27,106 +27,25 @@ from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
 TOKEN_DESCRIPTION = "Created by REST API call"
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
-REQUIRED = "This field is required."
-_ID = re.compile(r"[0-9]{1,10}")
 _USERNAME = re.compile(r"[\w.@+-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_TRUE = frozenset({True, "true", "True", "TRUE", "1", "yes", "on"})
-_FALSE = frozenset({False, "false", "False", "FALSE", "0", "no", "off"})
 _FILTER_FLAGS = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
-
-Errors = dict[str, list[str]]
-Reader = Callable[[Any], Any]
-
-
-# --- reading a body as DRF's serializers do ------------------------------------------------
-
-
-class Invalid(Exception):
-    """One field's refusal, in DRF's words."""
-
-
-def text(longest: int, blank: bool = False) -> Reader:
-    """A CharField: a string of at most ``longest`` characters (empty when ``blank``)."""
-
-    def read(value: Any) -> str:
-        if value is None:
-            raise Invalid("This field may not be null.")
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise Invalid("Not a valid string.")
-        value = str(value)
-        if not value and not blank:
-            raise Invalid("This field may not be blank.")
-        if len(value) > longest:
-            raise Invalid(f"Ensure this field has no more than {longest} characters.")
-        return value
-
-    return read
-
-
-def _username(value: Any) -> str:
-    name = text(150)(value)
-    if not _USERNAME.fullmatch(name):
-        raise Invalid(
-            "Enter a valid username. This value may contain only letters, numbers,"
-            " and @/./+/-/_ characters."
-        )
-    return name
-
-
-def _email(value: Any) -> str:
-    address = text(254, blank=True)(value)
-    if address and not _EMAIL.fullmatch(address):
-        raise Invalid("Enter a valid email address.")
-    return address
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool | int | str) and value in _TRUE:
-        return True
-    if isinstance(value, bool | int | str) and value in _FALSE:
-        return False
-    raise Invalid("Must be a valid boolean.")
-
-
-def _names(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = [value] if value else []
-    if not isinstance(value, list):
-        raise Invalid(f'Expected a list of items but got type "{type(value).__name__}".')
-    return [text(150)(name) for name in value]
-
-
-def read_fields(
-    data: dict[str, Any], readers: dict[str, Reader], required: tuple[str, ...]
-) -> dict[str, Any]:
-    """The fields of ``data`` that ``readers`` know, read; DRF's 400 naming every field
-    refused and every ``required`` one missing."""
-    values: dict[str, Any] = {}
-    errors: Errors = {}
-    for name, read in readers.items():
-        if name not in data:
-            if name in required:
-                errors[name] = [REQUIRED]
-            continue
-        try:
-            values[name] = read(data[name])
-        except Invalid as exc:
-            errors[name] = [str(exc)]
-    if errors:
-        raise RestError(400, errors)
-    return values
-
-
-def _number(request: Request, name: str) -> int:
-    raw = request.path_params[name]
-    if _ID.fullmatch(raw) and int(raw) < 2**31:
-        return int(raw)
-    raise detail(404, NOT_FOUND)
+BAD_USERNAME = (
+    "Enter a valid username. This value may contain only letters, numbers,"
+    " and @/./+/-/_ characters."
+)
 
 
 def _field_refusal(exc: accounts.FieldError) -> RestError:
     return RestError(400, {exc.field: [exc.message]})
+
+
+def _check(reader: FieldReader, name: str, pattern: re.Pattern[str], message: str) -> None:
+    """A validator run on a field read well: refuse a value ``pattern`` does not match."""
+    value = reader.values.get(name)
+    if value and not pattern.fullmatch(value):
+        del reader.values[name]
+        reader.errors[name] = [message]
 
 
 # --- token/ ------------------------------------------------------------------------------
@@ -134,9 +53,10 @@ def _field_refusal(exc: accounts.FieldError) -> RestError:
 
 async def obtain_token(ctx: RequestContext, request: Request) -> Response:
     """``POST token/`` with ``username`` and ``password``: a new token's secret."""
-    data = await request_data(request, JSON_FORM_MULTIPART)
-    credentials = {"username": text(150), "password": text(4096)}
-    found = read_fields(data, credentials, ("username", "password"))
+    reader = FieldReader(await request_data(request, JSON_FORM_MULTIPART), partial=False)
+    for name in ("username", "password"):
+        reader.text(name, required=True, nullable=False, blank=False)
+    found = reader.values_or_400()
     made = await accounts.token_for_password(
         ctx, found["username"], found["password"], TOKEN_DESCRIPTION
     )
@@ -147,17 +67,22 @@ async def obtain_token(ctx: RequestContext, request: Request) -> Response:
 
 # --- users/ ------------------------------------------------------------------------------
 
-USER_READERS: dict[str, Reader] = {
-    "username": _username,
-    "password": text(4096),
-    "first_name": text(150, blank=True),
-    "last_name": text(150, blank=True),
-    "email": _email,
-    "is_active": _flag,
-    "is_staff": _flag,
-    "is_superuser": _flag,
-    "groups": _names,
-}
+
+def read_user(data: dict[str, Any], partial: bool) -> dict[str, Any]:
+    """A user's fields as master's serializer reads them (``username`` required unless
+    ``partial``); DRF's 400 naming every field refused."""
+    reader = FieldReader(data, partial)
+    reader.text("username", required=True, nullable=False, blank=False, max_length=150)
+    _check(reader, "username", _USERNAME, BAD_USERNAME)
+    reader.text("password", nullable=False, blank=False)
+    for name in ("first_name", "last_name"):
+        reader.text(name, nullable=False, max_length=150)
+    reader.text("email", nullable=False, max_length=254)
+    _check(reader, "email", _EMAIL, "Enter a valid email address.")
+    for name in ("is_active", "is_staff", "is_superuser"):
+        reader.boolean(name)
+    reader.names("groups")
+    return reader.values_or_400()
 
 
 def user_json(user: User, groups: list[str]) -> dict[str, Any]:
@@ -180,6 +105,9 @@ def user_json(user: User, groups: list[str]) -> dict[str, Any]:
 def _user_filter(request: Request) -> accounts.UserFilter:
     """master's exact filters; a boolean that is not one is ignored, as django-filter does."""
     params = request.query_params
+    for name in ("username", "email"):
+        if "\x00" in params.get(name, ""):
+            raise invalid_filter(name, NO_NUL)
     flags = {
         name: _FILTER_FLAGS.get(params.get(name, ""))
         for name in ("is_active", "is_staff", "is_superuser")
@@ -212,8 +140,7 @@ async def user_list(ctx: RequestContext, request: Request) -> Response:
 async def _save_user(ctx: RequestContext, request: Request, user_id: int | None) -> Response:
     accounts.require_superuser(ctx)
     data = await request_data(request, JSON_FORM_MULTIPART)
-    partial = request.method == "PATCH"
-    values = read_fields(data, USER_READERS, () if partial else ("username",))
+    values = read_user(data, partial=request.method == "PATCH")
     try:
         user = await accounts.save_user(ctx, user_id, values)
     except accounts.FieldError as exc:
@@ -228,18 +155,18 @@ async def user_create(ctx: RequestContext, request: Request) -> Response:
 
 async def user_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET users/<id>/``."""
-    return await _shown_user(ctx, await accounts.user_by_id(ctx, _number(request, "user_id")))
+    return await _shown_user(ctx, await accounts.user_by_id(ctx, lookup_id(request, "user_id")))
 
 
 async def user_update(ctx: RequestContext, request: Request) -> Response:
     """``PUT``/``PATCH users/<id>/``: ``groups`` replaces the membership, ``password``
     is hashed."""
-    return await _save_user(ctx, request, _number(request, "user_id"))
+    return await _save_user(ctx, request, lookup_id(request, "user_id"))
 
 
 async def user_delete(ctx: RequestContext, request: Request) -> Response:
     """``DELETE users/<id>/``: 204."""
-    await accounts.delete_user_by_id(ctx, _number(request, "user_id"))
+    await accounts.delete_user_by_id(ctx, lookup_id(request, "user_id"))
     return Response(status_code=204)
 
 
@@ -266,8 +193,9 @@ async def group_list(ctx: RequestContext, request: Request) -> Response:
 async def _save_group(ctx: RequestContext, request: Request, group_id: int | None) -> Response:
     accounts.require_superuser(ctx)
     data = await request_data(request, JSON_FORM_MULTIPART)
-    partial = request.method == "PATCH"
-    values = read_fields(data, {"name": text(150)}, () if partial else ("name",))
+    reader = FieldReader(data, partial=request.method == "PATCH")
+    reader.text("name", required=True, nullable=False, blank=False, max_length=150)
+    values = reader.values_or_400()
     if "name" not in values:  # a PATCH that changes nothing
         assert group_id is not None
         return answer(group_json(await accounts.group_by_id(ctx, group_id)))
@@ -285,25 +213,31 @@ async def group_create(ctx: RequestContext, request: Request) -> Response:
 
 async def group_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET groups/<id>/``."""
-    group = await accounts.group_by_id(ctx, _number(request, "group_id"))
+    group = await accounts.group_by_id(ctx, lookup_id(request, "group_id"))
     return answer(group_json(group))
 
 
 async def group_update(ctx: RequestContext, request: Request) -> Response:
     """``PUT``/``PATCH groups/<id>/``: rename."""
-    return await _save_group(ctx, request, _number(request, "group_id"))
+    return await _save_group(ctx, request, lookup_id(request, "group_id"))
 
 
 async def group_delete(ctx: RequestContext, request: Request) -> Response:
     """``DELETE groups/<id>/``: 204."""
-    await accounts.delete_group_by_id(ctx, _number(request, "group_id"))
+    await accounts.delete_group_by_id(ctx, lookup_id(request, "group_id"))
     return Response(status_code=204)
 
 
 # --- remote-artifact-tokens/ -------------------------------------------------------------
 
-TOKEN_READERS: dict[str, Reader] = {"name": text(100), "token": text(200)}
 TOKEN_TAKEN = {"non_field_errors": ["The fields user, name must make a unique set."]}
+
+
+def _read_artifact_token(data: dict[str, Any], partial: bool) -> dict[str, Any]:
+    reader = FieldReader(data, partial)
+    reader.name("name", max_length=100)
+    reader.text("token", required=True, nullable=False, blank=False, max_length=200)
+    return reader.values_or_400()
 
 
 def artifact_token_json(row: RemoteArtifactsAuth) -> dict[str, Any]:
@@ -329,8 +263,7 @@ async def artifact_token_list(ctx: RequestContext, request: Request) -> Response
 async def artifact_token_create(ctx: RequestContext, request: Request) -> Response:
     """``POST remote-artifact-tokens/``: 201 with the new token."""
     require_login(ctx)
-    data = await request_data(request, JSON_FORM_MULTIPART)
-    values = read_fields(data, TOKEN_READERS, ("name", "token"))
+    values = _read_artifact_token(await request_data(request, JSON_FORM_MULTIPART), False)
     try:
         row = await artifact_tokens.add_artifact_token(ctx, values["name"], values["token"])
     except BadInput as exc:
@@ -340,7 +273,7 @@ async def artifact_token_create(ctx: RequestContext, request: Request) -> Respon
 
 async def artifact_token_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET remote-artifact-tokens/<name>/``."""
-    row = await artifact_tokens.get_artifact_token(ctx, request.path_params["name"])
+    row = await artifact_tokens.get_artifact_token(ctx, lookup_name(request, "name"))
     return answer(artifact_token_json(row))
 
 
@@ -348,11 +281,10 @@ async def artifact_token_update(ctx: RequestContext, request: Request) -> Respon
     """``PUT``/``PATCH remote-artifact-tokens/<name>/``: rename and/or change the value."""
     require_login(ctx)
     data = await request_data(request, JSON_FORM_MULTIPART)
-    required = () if request.method == "PATCH" else ("name", "token")
-    values = read_fields(data, TOKEN_READERS, required)
+    values = _read_artifact_token(data, partial=request.method == "PATCH")
     try:
         row = await artifact_tokens.change_artifact_token(
-            ctx, request.path_params["name"], values.get("name"), values.get("token")
+            ctx, lookup_name(request, "name"), values.get("name"), values.get("token")
         )
     except BadInput as exc:
         raise _taken(exc) from exc
@@ -361,7 +293,7 @@ async def artifact_token_update(ctx: RequestContext, request: Request) -> Respon
 
 async def artifact_token_delete(ctx: RequestContext, request: Request) -> Response:
     """``DELETE remote-artifact-tokens/<name>/``: 204."""
-    await artifact_tokens.delete_artifact_token(ctx, request.path_params["name"])
+    await artifact_tokens.delete_artifact_token(ctx, lookup_name(request, "name"))
     return Response(status_code=204)
 
 

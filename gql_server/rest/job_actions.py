@@ -17,7 +17,7 @@ from gql_server.resolvers.errors import PermissionDenied, Unauthenticated
 from gql_server.resolvers.permissions import require_login
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
-from gql_server.rest.job_ids import job_number
+from gql_server.rest.fields import lookup_id
 from gql_server.rest.job_submission import refused, submitted
 from gql_server.rest.render import answer
 from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
@@ -69,7 +69,7 @@ async def validate_testdef(_ctx: RequestContext, request: Request) -> Response:
 async def resubmit(ctx: RequestContext, request: Request) -> Response:
     """``POST jobs/<id>/resubmit/``: submit a visible job's definition again (201)."""
     require_login(ctx)
-    job_id = job_number(request.path_params["job_id"])
+    job_id = lookup_id(request, "job_id")
     try:
         return submitted(await submissions.resubmit_job(ctx, job_id))
     except submissions.SubmissionRefused as exc:
@@ -81,7 +81,7 @@ async def cancel(ctx: RequestContext, request: Request) -> Response:
 
     A job already canceling or finished is left alone; one the caller may not cancel is
     LAVA's 403 ``Insufficient permissions``."""
-    job = await jobs.get_job(ctx, job_number(request.path_params["job_id"]))
+    job = await jobs.get_job(ctx, lookup_id(request, "job_id"))
     if job is None:
         raise detail(404, NOT_FOUND)
     if JobState(job.state) not in (JobState.CANCELING, JobState.FINISHED):

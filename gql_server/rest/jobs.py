@@ -13,8 +13,8 @@ from gql_server.resolvers import jobs, submissions
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
+from gql_server.rest.fields import lookup_id
 from gql_server.rest.filters import conditions, ordering
-from gql_server.rest.job_ids import job_number
 from gql_server.rest.job_submission import refused, submitted
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
@@ -67,7 +67,7 @@ async def job_list(ctx: RequestContext, request: Request) -> Response:
 
 async def job_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/``: one visible job; 404 when it is absent, hidden or not an id."""
-    job = await jobs.get_job(ctx, job_number(request.path_params["job_id"]))
+    job = await jobs.get_job(ctx, lookup_id(request, "job_id"))
     if job is None:
         raise detail(404, NOT_FOUND)
     return await _shown(ctx, job)
@@ -95,7 +95,7 @@ async def _shown(ctx: RequestContext, job: TestJob) -> Response:
 async def job_update(ctx: RequestContext, request: Request) -> Response:
     """``PUT``/``PATCH jobs/<id>/`` (superusers; PUT is partial, as in master): the one
     writable field is ``definition``, changed only as ``change_definition`` allows."""
-    job = await submissions.job_for_superuser(ctx, job_number(request.path_params["job_id"]))
+    job = await submissions.job_for_superuser(ctx, lookup_id(request, "job_id"))
     data = await request_data(request, JSON_FORM_MULTIPART)
     if "definition" not in data:
         return await _shown(ctx, job)
@@ -114,7 +114,7 @@ async def job_update(ctx: RequestContext, request: Request) -> Response:
 async def job_delete(ctx: RequestContext, request: Request) -> Response:
     """``DELETE jobs/<id>/`` (superusers): 204; a job that is not finished (or queued on
     its own) must be canceled first (400)."""
-    await submissions.delete_job(ctx, job_number(request.path_params["job_id"]))
+    await submissions.delete_job(ctx, lookup_id(request, "job_id"))
     return Response(status_code=204)
 
 

@@ -219,6 +219,21 @@ def test_users_who_submitted_jobs_are_kept(lab):
     assert as_admin(lab, "GET", f"users/{owner['id']}/").status_code == 200
 
 
+def test_null_characters_are_refused_not_stored(lab):
+    body = {"username": "nul-user", "first_name": "a\x00b"}
+    response = as_admin(lab, "POST", "users/", json=body)
+    assert response.status_code == 400
+    assert response.json() == {"first_name": ["Null characters are not allowed."]}
+    filtered = rest_get(lab, "users/", "vis-admin", username="a\x00b")
+    assert filtered.json() == {"username": ["Null characters are not allowed."]}
+    token = rest_call(
+        lab, "POST", "remote-artifact-tokens/", "vis-member", json={"name": "n", "token": "\x00"}
+    )
+    assert token.json() == {"token": ["Null characters are not allowed."]}
+    assert rest_get(lab, "remote-artifact-tokens/a%00b/", "vis-member").status_code == 404
+    assert obtain(lab, "vis-admin", "\x00").status_code == 400
+
+
 def test_unknown_users_are_404(lab):
     for path in ("users/99999999/", "users/abc/"):
         assert as_admin(lab, "GET", path).json() == {"detail": "Not found."}
