@@ -4,8 +4,11 @@
 (``actual_device__worker_host__hostname=w1``), a relation alone filtered by its primary
 key (``submitter=2``), ``!=`` to negate, comma-separated ``__in`` lists. Only the fields
 and lookups of the route's field set (an allow-list: ``resolvers/filter_fields.py``) are
-read; other parameters are ignored, as LAVA ignores them. A value of the wrong type is
-django-filter's 400 ``{"<parameter>": ["<message>"]}``. Empty values are ignored.
+read. Parameters that name no field (``limit``, ``format``, ``search``...) are ignored, as
+LAVA ignores them; a field with a lookup it does not have (``health_check__in``), which
+LAVA would silently drop and so answer the whole list, is a 400 instead. A value of the
+wrong type is django-filter's 400 ``{"<parameter>": ["<message>"]}``. Empty values are
+ignored.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from gql_server.rest.errors import RestError, invalid_filter
 
 ENTER_A_NUMBER = "Enter a number."
 ENTER_A_DATETIME = "Enter a valid date/time."
+UNSUPPORTED = "This lookup is not one of the filters of this field."
 _WHOLE_DOCUMENT = frozenset({"contains", "has_key", "has_keys", "has_any_keys"})
 
 
@@ -159,6 +163,8 @@ def _condition(key: str, parameter: str, text: str) -> Condition | None:
         name = parts.pop(0)
         entry = fields.get(name)
         if entry is None:
+            if path:
+                raise invalid_filter(parameter, UNSUPPORTED)
             return None
         path.append(name)
         if isinstance(entry, Relation):
@@ -178,7 +184,7 @@ def _condition(key: str, parameter: str, text: str) -> Condition | None:
             return Condition(tuple(path), lookup, value, negated, parameter)
         lookup = parts[0] if parts else "exact"
         if len(parts) > 1 or lookup not in entry.lookups:
-            return None
+            raise invalid_filter(parameter, UNSUPPORTED)
         return Condition(
             tuple(path), lookup, _typed(entry, lookup, parameter, text), negated, parameter
         )
