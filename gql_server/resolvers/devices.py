@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import Select, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from gql_server.db.models import (
     ContentType,
@@ -1017,16 +1018,15 @@ class GrantRow:
     target: str
 
 
-def _device_grant_rows() -> Select:
+def grant_rows(model: Any, target: Any) -> Select:
+    """(id, group name, codename, ``target``) of each row of a per-object grant table. The
+    group and permission are joined under aliases, so that a filter's subquery on those
+    tables is not correlated to the join."""
+    group, permission = aliased(Group), aliased(Permission)
     return (
-        select(
-            GroupDevicePermission.id,
-            Group.name,
-            Permission.codename,
-            GroupDevicePermission.device_id,
-        )
-        .join(Permission, Permission.id == GroupDevicePermission.permission_id)
-        .join(Group, Group.id == GroupDevicePermission.group_id)
+        select(model.id, group.name, permission.codename, target)
+        .join(permission, permission.id == model.permission_id)
+        .join(group, group.id == model.group_id)
     )
 
 
@@ -1064,14 +1064,22 @@ async def counted_device_grants(
 ) -> tuple[int, list[GrantRow]]:
     """``permissions/devices/`` (superusers): one window of the device grants."""
     return await counted_grants(
-        ctx, _device_grant_rows(), "device_permission", conditions, ordering, offset, limit
+        ctx,
+        grant_rows(GroupDevicePermission, GroupDevicePermission.device_id),
+        "device_permission",
+        conditions,
+        ordering,
+        offset,
+        limit,
     )
 
 
 async def device_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:
     """One device grant by id (superusers); NotFound when there is none."""
     require_superuser(ctx)
-    statement = _device_grant_rows().where(GroupDevicePermission.id == grant_id)
+    statement = grant_rows(GroupDevicePermission, GroupDevicePermission.device_id).where(
+        GroupDevicePermission.id == grant_id
+    )
     async with ctx.db() as session:
         row = (await session.execute(statement)).first()
     if row is None:

@@ -50,6 +50,7 @@ from gql_server.resolvers.devices import (
     current_job_reference,
     devices_by_type,
     find_group_id,
+    grant_rows,
     record_device_change,
     require_superuser,
 )
@@ -1091,19 +1092,6 @@ async def delete_tag_record(ctx: RequestContext, tag_id: int) -> None:
     await delete_tag(ctx, (await listed_tag(ctx, tag_id)).name)
 
 
-def _type_grant_rows() -> Any:
-    return (
-        select(
-            GroupDeviceTypePermission.id,
-            Group.name,
-            Permission.codename,
-            GroupDeviceTypePermission.devicetype_id,
-        )
-        .join(Permission, Permission.id == GroupDeviceTypePermission.permission_id)
-        .join(Group, Group.id == GroupDeviceTypePermission.group_id)
-    )
-
-
 async def counted_device_type_grants(
     ctx: RequestContext,
     conditions: Sequence[Condition],
@@ -1113,14 +1101,22 @@ async def counted_device_type_grants(
 ) -> tuple[int, list[GrantRow]]:
     """``permissions/devicetypes/`` (superusers): one window of the device-type grants."""
     return await counted_grants(
-        ctx, _type_grant_rows(), "device_type_permission", conditions, ordering, offset, limit
+        ctx,
+        grant_rows(GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id),
+        "device_type_permission",
+        conditions,
+        ordering,
+        offset,
+        limit,
     )
 
 
 async def device_type_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:
     """One device-type grant by id (superusers); NotFound when there is none."""
     require_superuser(ctx)
-    statement = _type_grant_rows().where(GroupDeviceTypePermission.id == grant_id)
+    statement = grant_rows(
+        GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id
+    ).where(GroupDeviceTypePermission.id == grant_id)
     async with ctx.db() as session:
         row = (await session.execute(statement)).first()
     if row is None:

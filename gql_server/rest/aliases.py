@@ -21,6 +21,7 @@ from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
 ORDERING = frozenset({"name", "device_type"})
 NAME_TAKEN = "alias with this Alias for this device-type already exists."
+ALIAS_FIELDS = {"name": "string", "device_type": "string"}
 RELATED = {"device_type_id": ("device_type", None)}
 
 
@@ -89,10 +90,19 @@ async def alias_delete(ctx: RequestContext, request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint("/aliases/", "Alias List", {"GET": alias_list, "POST": alias_create}),
+    Endpoint(
+        "/aliases/",
+        "Alias List",
+        {"GET": alias_list, "POST": alias_create},
+        filters="alias",
+        ordering=ORDERING,
+        paginated=True,
+        fields=ALIAS_FIELDS,
+    ),
     Endpoint(
         "/aliases/{name}/",
         "Alias Instance",
         {"GET": alias_detail, "PUT": alias_update, "PATCH": alias_update, "DELETE": alias_delete},
+        fields=ALIAS_FIELDS,
     ),
 ]

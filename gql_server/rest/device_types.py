@@ -37,6 +37,19 @@ ORDERING = frozenset(
         "display",
     }
 )
+DEVICE_TYPE_FIELDS = {
+    "name": "string",
+    "architecture": "string",
+    "processor": "string",
+    "cpu_model": "string",
+    "bits": "integer",
+    "cores": "array",
+    "core_count": "integer",
+    "description": "string",
+    "health_frequency": "integer",
+    "disable_health_check": "boolean",
+    "display": "boolean",
+}
 NAME_TAKEN = "device type with this name already exists."
 RELATED = {
     "architecture_id": ("architecture", None),
@@ -177,6 +190,10 @@ ENDPOINTS = [
         "/devicetypes/",
         "Device Type List",
         {"GET": device_type_list, "POST": device_type_create},
+        filters="device_type",
+        ordering=ORDERING,
+        paginated=True,
+        fields=DEVICE_TYPE_FIELDS,
     ),
     Endpoint(
         "/devicetypes/{name}/",
@@ -187,6 +204,7 @@ ENDPOINTS = [
             "PATCH": device_type_update,
             "DELETE": device_type_delete,
         },
+        fields=DEVICE_TYPE_FIELDS,
     ),
     Endpoint(
         "/devicetypes/{name}/health_check/",
@@ -198,6 +216,7 @@ ENDPOINTS = [
             "{}_health_check.yaml",
             "Health check configuration is required.",
         ),
+        fields={"config": "string"},
     ),
     Endpoint(
         "/devicetypes/{name}/template/",
@@ -209,5 +228,6 @@ ENDPOINTS = [
             "{}.jinja2",
             "Device type template is required.",
         ),
+        fields={"template": "string"},
     ),
 ]

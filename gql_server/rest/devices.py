@@ -47,6 +47,19 @@ ORDERING = frozenset(
         "is_synced",
     }
 )
+# The body fields of the device writes, with their JSON types.
+DEVICE_FIELDS = {
+    "hostname": "string",
+    "device_type": "string",
+    "device_version": "string",
+    "physical_owner": "integer",
+    "physical_group": "integer",
+    "description": "string",
+    "tags": "array",
+    "health": "string",
+    "worker_host": "string",
+    "is_synced": "boolean",
+}
 HOSTNAME_TAKEN = "device with this Hostname already exists."
 # The resolver's keys for the related fields, with each field's name (all by primary key).
 RELATED = {
@@ -245,7 +258,15 @@ async def validate(ctx: RequestContext, request: Request) -> Response:
 VALIDATE_PARSES = ("text/plain",)
 
 ENDPOINTS = [
-    Endpoint("/devices/", "Device List", {"GET": device_list, "POST": device_create}),
+    Endpoint(
+        "/devices/",
+        "Device List",
+        {"GET": device_list, "POST": device_create},
+        filters="device",
+        ordering=ORDERING,
+        paginated=True,
+        fields=DEVICE_FIELDS,
+    ),
     Endpoint("/devices/validate/", "Validate", {"POST": validate}, parses=VALIDATE_PARSES),
     Endpoint(
         "/devices/{hostname}/",
@@ -256,11 +277,18 @@ ENDPOINTS = [
             "PATCH": device_update,
             "DELETE": device_delete,
         },
+        fields=DEVICE_FIELDS,
     ),
     Endpoint(
         "/devices/{hostname}/dictionary/",
         "Dictionary",
         {"GET": dictionary, "POST": store_dictionary},
+        fields={"dictionary": "string"},
     ),
-    Endpoint("/devices/{hostname}/set_health/", "Set health", {"POST": set_health}),
+    Endpoint(
+        "/devices/{hostname}/set_health/",
+        "Set health",
+        {"POST": set_health},
+        fields={"health": "string", "reason": "string"},
+    ),
 ]

@@ -66,6 +66,7 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
         kind.target: (kind.target, None),
     }
     unique = f"The fields group, permission, {kind.target} must make a unique set."
+    fields = {"group": "string", "permission": "string", kind.target: "string"}
 
     async def grant_list(ctx: RequestContext, request: Request) -> Response:
         devices.require_superuser(ctx)
@@ -117,6 +118,10 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
             f"/{kind.prefix}/",
             f"{kind.title} List",
             {"GET": grant_list, "POST": grant_create},
+            filters=kind.field_set,
+            ordering=kind.ordering,
+            paginated=True,
+            fields=fields,
         ),
         Endpoint(
             f"/{kind.prefix}/{{grant_id}}/",
@@ -127,6 +132,7 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
                 "PATCH": grant_update,
                 "DELETE": grant_delete,
             },
+            fields=fields,
         ),
     ]
 

@@ -20,6 +20,7 @@ from gql_server.rest.render import answer
 from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
 ORDERING = frozenset({"id", "name", "description"})
+TAG_FIELDS = {"name": "string", "description": "string"}
 NAME_TAKEN = "tag with this name already exists."
 
 
@@ -78,10 +79,19 @@ async def tag_delete(ctx: RequestContext, request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint("/tags/", "Tag List", {"GET": tag_list, "POST": tag_create}),
+    Endpoint(
+        "/tags/",
+        "Tag List",
+        {"GET": tag_list, "POST": tag_create},
+        filters="tag",
+        ordering=ORDERING,
+        paginated=True,
+        fields=TAG_FIELDS,
+    ),
     Endpoint(
         "/tags/{tag_id}/",
         "Tag Instance",
         {"GET": tag_detail, "PUT": tag_update, "PATCH": tag_update, "DELETE": tag_delete},
+        fields=TAG_FIELDS,
     ),
 ]

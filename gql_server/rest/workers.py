@@ -30,6 +30,12 @@ from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint, Handler
 ORDERING = frozenset(
     {"hostname", "state", "health", "description", "last_ping", "job_limit", "version"}
 )
+WORKER_FIELDS = {
+    "hostname": "string",
+    "description": "string",
+    "health": "string",
+    "job_limit": "integer",
+}
 HOSTNAME_TAKEN = "worker with this Hostname already exists."
 
 
@@ -166,7 +172,15 @@ async def set_health(ctx: RequestContext, request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint("/workers/", "Worker List", {"GET": worker_list, "POST": worker_create}),
+    Endpoint(
+        "/workers/",
+        "Worker List",
+        {"GET": worker_list, "POST": worker_create},
+        filters="worker",
+        ordering=ORDERING,
+        paginated=True,
+        fields=WORKER_FIELDS,
+    ),
     Endpoint(
         "/workers/{hostname}/",
         "Worker Instance",
@@ -176,16 +190,24 @@ ENDPOINTS = [
             "PATCH": worker_update,
             "DELETE": worker_delete,
         },
+        fields=WORKER_FIELDS,
     ),
     Endpoint(
         "/workers/{hostname}/env/",
         "Env",
         _file_action(FileKind.WORKER_ENV, "env", "env", "env.yaml"),
+        fields={"env": "string"},
     ),
     Endpoint(
         "/workers/{hostname}/config/",
         "Config",
         _file_action(FileKind.WORKER_CONFIG, "config", "dispatcher", "dispatcher.yaml"),
+        fields={"config": "string"},
     ),
-    Endpoint("/workers/{hostname}/set_health/", "Set health", {"POST": set_health}),
+    Endpoint(
+        "/workers/{hostname}/set_health/",
+        "Set health",
+        {"POST": set_health},
+        fields={"health": "string", "reason": "string"},
+    ),
 ]

@@ -57,6 +57,8 @@ def test_grant_change_and_revoke(lab, inventory, route, field, name, codename):
     assert grant in listed
     by_object = {"device_type" if field == "devicetype" else field: name}
     assert rest_get(lab, route, "vis-admin", **by_object).json()["results"] == [grant]
+    named = {**by_object, "group__name": "vis-team", "permission__codename": codename}
+    assert rest_get(lab, route, "vis-admin", **named).json()["results"] == [grant]
 
     again = rest_call(lab, "POST", route, "vis-admin", json=body)
     assert again.json() == {
