@@ -60,14 +60,18 @@ async def visible_job(ctx: RequestContext, request: Request) -> TestJob:
 
 
 def _whole(request: Request, name: str) -> int | None:
-    """An integer query parameter (None when absent or empty); 400 when not a number."""
+    """An integer query parameter (None when absent or empty); 400 when it is not a
+    number of 32 bits."""
     text = request.query_params.get(name)
     if not text:
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        raise detail(400, f"{name} must be an integer, not {text!r}.") from None
+        value = None
+    if value is None or not -(2**31) <= value < 2**31:
+        raise detail(400, f"{name} must be an integer, not {text!r}.")
+    return value
 
 
 def chunk(request: Request) -> results.Window | None:

@@ -186,8 +186,11 @@ def test_suite_exports_slice(lab, made):
     assert [r["name"] for r in sliced] == names[1:]
     csv_lines = download(lab, smoke + "csv/", limit="1", offset="2").text.split("\r\n")
     assert len(csv_lines) == 3 and csv_lines[1].endswith(f'"case-c","{made.cases[4]}","",""')
-    response = rest_get(lab, smoke + "csv/", limit="two")
-    assert response.status_code == 400 and "limit" in response.json()["detail"]
+    bad = [({"limit": "two"}, "limit"), ({"limit": "1", "offset": str(2**63)}, "offset")]
+    for params, named in bad:
+        response = rest_get(lab, smoke + "csv/", **params)
+        assert response.status_code == 400
+        assert response.json()["detail"].startswith(f"{named} must be an integer")
 
 
 def test_junit_document(lab, made):
