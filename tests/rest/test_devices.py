@@ -142,7 +142,6 @@ def test_names_with_dots_and_spaces_are_looked_up(lab, inventory):
     proxy_as(lab, "vis-admin").scheduler.devices.add(hostname, TYPE, WORKER)
     path = f"devices/{urllib.parse.quote(hostname)}/"
     assert rest_get(lab, path).json()["hostname"] == hostname
-    assert rest_get(lab, "devices/nul%00name/").status_code == 404
 
 
 def test_set_health_is_seen_over_xmlrpc(lab, device):
