@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     relay = EventRelay(hub, sessions, changes, settings)
     xmlrpc = XmlRpcDoor(settings, sessions, changes, CATALOGUE)
     rest = RestDoor(settings, sessions, changes)
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", lambda _r: RedirectResponse("/graphql")),
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -96,3 +96,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.settings = settings  # what REST system/master_config/ reports
+    return app

@@ -101,6 +101,13 @@ ENDPOINTS: list[Endpoint] = [
 ]
 
 
+def _refuse_null_characters(request: Request) -> None:
+    """Django's 400 for a NUL in a path parameter or query value (no database stores it)."""
+    values = [*map(str, request.path_params.values()), *request.query_params.values()]
+    if any("\x00" in value for value in values):
+        raise detail(400, "Null characters are not allowed.")
+
+
 async def _closing(chunks: AsyncIterator, ctx: RequestContext) -> AsyncIterator:
     """A streamed body that closes the request context once it ends or is abandoned."""
     try:
@@ -147,7 +154,8 @@ class RestDoor:
         try:
             shown_as = requested_format(request, suffix)
             ctx.viewer = await viewer_of(ctx, request.headers.get("authorization"))
-            if request.method in READ_METHODS and self.cache.enabled:
+            _refuse_null_characters(request)
+            if request.method in READ_METHODS and endpoint.cached and self.cache.enabled:
                 response = await self._reused(ctx, request, endpoint)
             else:
                 response = await self._dispatch(ctx, request, endpoint)

@@ -9,14 +9,16 @@ from urllib.parse import parse_qs, urlencode
 from starlette.requests import Request
 
 DEFAULT_LIMIT = 50
+LARGEST = 2**62  # past any table's size, and within a 64-bit SQL integer
 
 
 def _whole(text: str | None, default: int, minimum: int) -> int:
+    """A bad or too small value means ``default``; a huge one is cut to :data:`LARGEST`."""
     try:
         value = int(text) if text is not None else default
     except ValueError:
         return default
-    return value if value >= minimum else default
+    return min(value, LARGEST) if value >= minimum else default
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,7 +29,8 @@ class Endpoint:
     ``parses`` the request media types its writes accept. The OpenAPI description reads
     ``filters`` (the field set a list is filtered by, see ``resolvers/filter_fields.py``),
     ``ordering`` (the fields ``ordering=`` accepts), ``paginated`` and ``fields`` (the
-    body fields its writes read, with their JSON types).
+    body fields its writes read, with their JSON types). ``cached`` is False for a route
+    whose GET changes the lab (LAVA's ``cancel/``), so that the door never reuses it.
     """
 
     path: str
@@ -41,6 +42,7 @@ class Endpoint:
     ordering: frozenset[str] = frozenset()
     paginated: bool = False
     fields: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    cached: bool = True
 
     @property
     def allow(self) -> str:

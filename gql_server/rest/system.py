@@ -11,8 +11,6 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.rest.render import answer
 from gql_server.rest.routing import read_only
 
-SETTINGS_KEY = "gql_server.settings"
-"""The ASGI scope key under which the door hands routes the server's settings."""
 LOG_SIZE_LIMIT_MB = 5
 
 
@@ -24,7 +22,7 @@ async def system_root(_ctx: RequestContext, _request: Request) -> Response:
 async def master_config(_ctx: RequestContext, request: Request) -> Response:
     """``GET system/master_config/``: where events are published, whether they are on
     (always: events come from the outbox), and the log size limit in MB."""
-    settings: Settings = request.scope[SETTINGS_KEY]
+    settings: Settings = request.app.state.settings
     return answer(
         {
             "EVENT_TOPIC": settings.event_topic,
@@ -47,10 +45,7 @@ async def whoami(ctx: RequestContext, _request: Request) -> Response:
 
 ENDPOINTS = [
     read_only("/system/", "System", system_root),
+    read_only("/system/master_config/", "System", master_config),
     read_only("/system/version/", "System", version),
     read_only("/system/whoami/", "System", whoami),
 ]
-
-# Joins ENDPOINTS (before system/version/) once the door puts its settings in the scope
-# under SETTINGS_KEY; until then the route would fail on every request.
-MASTER_CONFIG = read_only("/system/master_config/", "System", master_config)

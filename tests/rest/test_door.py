@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.support.definitions import SINGLE, usable_device_type
 from tests.support.rest import rest_call, rest_get
@@ -148,3 +149,25 @@ def test_repeated_reads_are_answered_from_the_cache_until_a_write(lab):
     after = rest_get(lab, "jobs/", "vis-owner", limit="3")
     assert after.json()["count"] == first.json()["count"] + 1
     assert after.json()["results"][0]["id"] == made.json()["job_ids"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("jobs/", {"description": "a\x00b"}),
+        ("devices/bad%00name/", {}),
+        ("jobs/", {"metadata__build": "\x00"}),
+    ],
+)
+def test_null_characters_are_a_400(lab, path, params):
+    response = rest_get(lab, path, "vis-admin", **params)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Null characters are not allowed."}
+
+
+def test_offsets_and_limits_past_any_integer_are_an_empty_page(lab):
+    huge = str(2**80)
+    response = rest_get(lab, "jobs/", "vis-admin", offset=huge, limit=huge)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["results"] == [] and body["next"] is None and body["count"] > 0

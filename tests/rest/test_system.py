@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from gql_server.lab.legacy import LAVA_API_LEVEL
 from tests.support.rest import rest_get
 from tests.support.xmlrpc import proxy_as
@@ -27,9 +25,6 @@ def test_system_root_is_empty(lab):
     assert "content-type" not in response.headers
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the door does not yet put the settings in the scope (system.SETTINGS_KEY)"
-)
 def test_master_config_shows_the_event_settings_xmlrpc_shows(lab):
     response = rest_get(lab, "system/master_config/")
     assert response.status_code == 200
