@@ -71,10 +71,10 @@ def _job(session: Session, owner: int, public: bool, **values) -> TestJob:
 
 
 def _results(session: Session, job: TestJob) -> tuple[dict[str, int], list[int]]:
-    suites = {name: TestSuite(job_id=job.id, name=name) for name in ("lava", "0_smoke")}
+    suites = {name: TestSuite(job_id=job.id, name=name) for name in ("lava", "0_rest-export")}
     session.add_all(suites.values())
     session.flush()
-    lava, smoke = suites["lava"].id, suites["0_smoke"].id
+    lava, smoke = suites["lava"].id, suites["0_rest-export"].id
     rows = [
         TestCase(suite_id=lava, name="validate", result=int(TestResult.PASS), units="seconds",
                  measurement=Decimal("20.28"), logged=LOGGED,
@@ -173,13 +173,13 @@ def test_rest_exports_are_the_xmlrpc_ones(lab, made, kind):
     proxy = xmlrpc_proxy(lab.server.base_url, "vis-owner", lab.tokens["vis-owner"])
     by_xmlrpc = getattr(proxy.results, f"get_testjob_results_{kind}")(made.job)
     assert download(lab, f"jobs/{made.job}/{kind}/").text.replace("\r\n", "\n") == by_xmlrpc
-    suite = download(lab, f"jobs/{made.job}/suites/{made.suites['0_smoke']}/{kind}/").text
-    by_suite = getattr(proxy.results, f"get_testsuite_results_{kind}")(made.job, "0_smoke")
+    suite = download(lab, f"jobs/{made.job}/suites/{made.suites['0_rest-export']}/{kind}/").text
+    by_suite = getattr(proxy.results, f"get_testsuite_results_{kind}")(made.job, "0_rest-export")
     assert suite.replace("\r\n", "\n") == by_suite
 
 
 def test_suite_exports_slice(lab, made):
-    smoke = f"jobs/{made.job}/suites/{made.suites['0_smoke']}/"
+    smoke = f"jobs/{made.job}/suites/{made.suites['0_rest-export']}/"
     names = [r["name"] for r in yaml.safe_load(download(lab, smoke + "yaml/").text)]
     assert names == ["case-a", "case-b", "case-c"]
     sliced = yaml.safe_load(download(lab, smoke + "yaml/", limit="2", offset="1").text)
@@ -206,7 +206,8 @@ def test_junit_document(lab, made):
         0
     ].firstChild.data == "".join(failure)
     prefixed = download(lab, f"jobs/{made.job}/junit/", classname_prefix="unique").text
-    assert 'classname="unique_0_smoke"' in prefixed and 'classname="0_smoke"' not in prefixed
+    assert 'classname="unique_0_rest-export"' in prefixed
+    assert 'classname="0_rest-export"' not in prefixed
     empty = download(lab, f"jobs/{made.empty_job}/junit/").text
     assert empty == '<?xml version="1.0" encoding="utf-8"?>\n<testsuites/>\n'
 
@@ -216,7 +217,7 @@ def test_tap13_document(lab, made):
     assert lines[:5] == [
         "TAP version 13", "1..5", "# TAP results for lava", "ok 1 validate", "ok 2 job",
     ]  # fmt: skip
-    assert lines[5:8] == ["# TAP results for 0_smoke", "ok 3 case-a", "not ok 4 case-b"]
+    assert lines[5:8] == ["# TAP results for 0_rest-export", "ok 3 case-a", "not ok 4 case-b"]
     assert lines[-1] == "ok 5 case-c # SKIP test skipped"
 
 

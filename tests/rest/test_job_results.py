@@ -37,7 +37,7 @@ class Results:
     """A public job with two suites (cases interleaved by id) and a personal job."""
 
     job: int
-    suites: list[int]  # lava, 0_smoke
+    suites: list[int]  # lava, 0_rest-smoke
     cases: list[int]  # by id
     suite_of: dict[int, int]  # case id -> suite id
     test_set: int
@@ -68,7 +68,7 @@ def made(lab) -> Results:
         owner = session.scalars(sqlalchemy.select(User).where(User.username == "vis-owner")).one()
         job = _job(session, owner.id, True)
         lava = TestSuite(job_id=job.id, name="lava")
-        smoke = TestSuite(job_id=job.id, name="0_smoke")
+        smoke = TestSuite(job_id=job.id, name="0_rest-smoke")
         session.add_all([lava, smoke])
         session.flush()
         test_set = TestSet(suite_id=smoke.id, name="set-1")
@@ -126,8 +126,8 @@ def test_suites_in_lavas_fields_by_id(lab, made):
         "name": "lava",
         "job": made.job,
     }
-    assert [s["name"] for s in listed["results"]] == ["lava", "0_smoke"]
-    assert ok(lab, f"jobs/{made.job}/suites/{made.suites[1]}/")["name"] == "0_smoke"
+    assert [s["name"] for s in listed["results"]] == ["lava", "0_rest-smoke"]
+    assert ok(lab, f"jobs/{made.job}/suites/{made.suites[1]}/")["name"] == "0_rest-smoke"
     second = ok(lab, f"jobs/{made.job}/suites/", limit="1", offset="1")
     assert [s["id"] for s in second["results"]] == [made.suites[1]]
     assert second["previous"] == f"{base}jobs/{made.job}/suites/?limit=1"
@@ -309,7 +309,7 @@ def test_suites_are_filtered_and_ordered(lab, made):
     assert ids(lab, suites, name__icontains="SMOKE") == [made.suites[1]]
     assert ids(lab, suites, id__gt=str(made.suites[0])) == [made.suites[1]]
     assert ids(lab, suites, ordering="-id") == made.suites[::-1]
-    assert ids(lab, suites, ordering="name") == made.suites[::-1]  # 0_smoke < lava
+    assert ids(lab, suites, ordering="name") == made.suites[::-1]  # "0_rest-smoke" < "lava"
 
 
 def test_cases_are_ordered_on_request(lab, made):

@@ -45,7 +45,7 @@ def personal_job(lab) -> int:
         )
         session.add(job)
         session.flush()
-        for suite_name in ("lava", "1_smoke"):
+        for suite_name in ("lava", "1_graphql-url"):
             suite = TestSuite(job_id=job.id, name=suite_name)
             session.add(suite)
             session.flush()
@@ -96,13 +96,13 @@ def test_the_download_is_what_xmlrpc_and_rest_give(lab, personal_job, kind):
     assert downloaded.text.replace("\r\n", "\n") == by_xmlrpc  # XML turns CR LF into LF
     by_rest = rest_get(lab, f"jobs/{personal_job}/{kind}/", "vis-owner")
     assert downloaded.content == by_rest.content
-    assert b"lava-0" in downloaded.content and b"1_smoke-2" in downloaded.content
+    assert b"lava-0" in downloaded.content and b"1_graphql-url-2" in downloaded.content
 
 
 def test_junit_download_has_the_prefix(lab, personal_job):
     url = urls(lab, personal_job, "vis-owner", "ci")["junit"]
     text = fetch(lab, url, "vis-owner").text
-    assert 'classname="ci_lava"' in text and 'classname="ci_1_smoke"' in text
+    assert 'classname="ci_lava"' in text and 'classname="ci_1_graphql-url"' in text
 
 
 def test_no_url_for_a_job_one_may_not_see(lab, personal_job):
