@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import yaml
@@ -1018,33 +1018,49 @@ class GrantRow:
     target: str
 
 
-def grant_rows(model: Any, target: Any) -> Select:
-    """(id, group name, codename, ``target``) of each row of a per-object grant table. The
-    group and permission are joined under aliases, so that a filter's subquery on those
-    tables is not correlated to the join."""
-    group, permission = aliased(Group), aliased(Permission)
-    return (
-        select(model.id, group.name, permission.codename, target)
-        .join(permission, permission.id == model.permission_id)
-        .join(group, group.id == model.group_id)
-    )
+GrantValues = Callable[[AsyncSession, str, str, str], Awaitable[tuple[int, int]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class GrantTable:
+    """One per-object grant table, as the REST permission routes read and write it.
+    ``values`` gives the group and permission ids of a grant's (group, codename, object)
+    names, raising MissingReferences for each that names no row."""
+
+    model: Any  # GroupDevicePermission or GroupDeviceTypePermission
+    target: Any  # the model's column naming the object
+    field_set: str  # the filter field set of its rows
+    missing: str  # NotFound text for an absent id, before the id
+    taken: str  # NameTaken text when the group already holds the permission on the object
+    values: GrantValues
+
+    def rows(self) -> Select:
+        """(id, group name, codename, object) of each row. The group and permission are
+        joined under aliases, so that a filter's subquery on those tables is not
+        correlated to the join."""
+        group, permission = aliased(Group), aliased(Permission)
+        return (
+            select(self.model.id, group.name, permission.codename, self.target)
+            .join(permission, permission.id == self.model.permission_id)
+            .join(group, group.id == self.model.group_id)
+        )
 
 
 async def counted_grants(
     ctx: RequestContext,
-    rows: Select,
-    key: str,
+    table: GrantTable,
     conditions: Sequence[Condition],
     ordering: Sequence[tuple[str, bool]],
     offset: int,
     limit: int,
 ) -> tuple[int, list[GrantRow]]:
-    """How many of the grant ``rows`` (id, group, codename, object) meet ``conditions`` on
-    field set ``key``, and one window of them in ``ordering`` (any of the set's fields, or
-    ``id``) then by id. Superusers only."""
+    """How many of the ``table``'s grants meet ``conditions`` on its field set, and one
+    window of them in ``ordering`` (any of the set's fields, or ``id``) then by id.
+    Superusers only."""
     require_superuser(ctx)
-    fields = FIELD_SETS[key]
-    matching = rows.where(*await where_clauses(ctx, FIELD_SETS, key, conditions))
+    rows = table.rows()
+    fields = FIELD_SETS[table.field_set]
+    matching = rows.where(*await where_clauses(ctx, FIELD_SETS, table.field_set, conditions))
     grant_id = rows.selected_columns[0]
     orderable = {**fields, "id": Field(grant_id, Kind.NUMBER, frozenset())}
     order = [*order_columns(orderable, ordering), grant_id]
@@ -1055,36 +1071,67 @@ async def counted_grants(
     return count or 0, [GrantRow(*row) for row in found]
 
 
-async def counted_device_grants(
-    ctx: RequestContext,
-    conditions: Sequence[Condition],
-    ordering: Sequence[tuple[str, bool]],
-    offset: int,
-    limit: int,
-) -> tuple[int, list[GrantRow]]:
-    """``permissions/devices/`` (superusers): one window of the device grants."""
-    return await counted_grants(
-        ctx,
-        grant_rows(GroupDevicePermission, GroupDevicePermission.device_id),
-        "device_permission",
-        conditions,
-        ordering,
-        offset,
-        limit,
-    )
-
-
-async def device_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:
-    """One device grant by id (superusers); NotFound when there is none."""
+async def grant_row(ctx: RequestContext, table: GrantTable, grant_id: int) -> GrantRow:
+    """One of the ``table``'s grants by id (superusers); NotFound when there is none."""
     require_superuser(ctx)
-    statement = grant_rows(GroupDevicePermission, GroupDevicePermission.device_id).where(
-        GroupDevicePermission.id == grant_id
-    )
+    statement = table.rows().where(table.model.id == grant_id)
     async with ctx.db() as session:
         row = (await session.execute(statement)).first()
     if row is None:
-        raise NotFound(f"no device permission {grant_id}")
+        raise NotFound(f"{table.missing} {grant_id}")
     return GrantRow(*row)
+
+
+async def save_grant(
+    ctx: RequestContext,
+    table: GrantTable,
+    grant_id: int | None,
+    group: str | None,
+    permission: str | None,
+    target: str | None,
+) -> GrantRow:
+    """Create (``grant_id`` None) or change one of the ``table``'s grants (superusers);
+    None keeps a value. MissingReferences for names of no row, NameTaken when the group
+    already holds that permission on that object."""
+    require_superuser(ctx)
+    current = None if grant_id is None else await grant_row(ctx, table, grant_id)
+    group = group if group is not None else current.group if current else ""
+    permission = permission if permission is not None else current.permission if current else ""
+    target = target if target is not None else current.target if current else ""
+    async with ctx.db() as session:
+        group_id, permission_id = await table.values(session, group, permission, target)
+        clash = await session.scalar(
+            select(table.model.id).where(
+                table.model.group_id == group_id,
+                table.model.permission_id == permission_id,
+                table.target == target,
+            )
+        )
+        if clash is not None and clash != grant_id:
+            raise NameTaken(table.taken)
+        row = table.model() if grant_id is None else await session.get(table.model, grant_id)
+        assert row is not None
+        row.group_id, row.permission_id = group_id, permission_id
+        setattr(row, table.target.key, target)
+        session.add(row)
+        try:
+            await ctx.commit(session)
+        except IntegrityError as exc:  # granted at the same moment
+            await session.rollback()
+            raise NameTaken(table.taken) from exc
+        saved = row.id
+    return await grant_row(ctx, table, saved)
+
+
+async def delete_grant(ctx: RequestContext, table: GrantTable, grant_id: int) -> None:
+    """Delete one of the ``table``'s grants (superusers); NotFound when there is none."""
+    require_superuser(ctx)
+    async with ctx.db() as session:
+        row = await session.get(table.model, grant_id)
+        if row is None:
+            raise NotFound(f"{table.missing} {grant_id}")
+        await session.delete(row)
+        await ctx.commit(session)
 
 
 async def _device_grant_values(
@@ -1109,55 +1156,11 @@ async def _device_grant_values(
     return group_id, permission_id
 
 
-async def save_device_grant(
-    ctx: RequestContext,
-    grant_id: int | None,
-    group: str | None,
-    permission: str | None,
-    hostname: str | None,
-) -> GrantRow:
-    """Create (``grant_id`` None) or change a device grant (superusers); None keeps a
-    value. MissingReferences for names of no row, NameTaken when the group already holds
-    that permission on that device."""
-    require_superuser(ctx)
-    current = None if grant_id is None else await device_grant_row(ctx, grant_id)
-    group = group if group is not None else current.group if current else ""
-    permission = permission if permission is not None else current.permission if current else ""
-    hostname = hostname if hostname is not None else current.target if current else ""
-    async with ctx.db() as session:
-        group_id, permission_id = await _device_grant_values(session, group, permission, hostname)
-        clash = await session.scalar(
-            select(GroupDevicePermission.id).where(
-                GroupDevicePermission.group_id == group_id,
-                GroupDevicePermission.permission_id == permission_id,
-                GroupDevicePermission.device_id == hostname,
-            )
-        )
-        if clash is not None and clash != grant_id:
-            raise NameTaken("that group already holds that permission on that device")
-        row = (
-            GroupDevicePermission()
-            if grant_id is None
-            else await session.get(GroupDevicePermission, grant_id)
-        )
-        assert row is not None
-        row.group_id, row.permission_id, row.device_id = group_id, permission_id, hostname
-        session.add(row)
-        try:
-            await ctx.commit(session)
-        except IntegrityError as exc:  # granted at the same moment
-            await session.rollback()
-            raise NameTaken("that group already holds that permission on that device") from exc
-        saved = row.id
-    return await device_grant_row(ctx, saved)
-
-
-async def delete_device_grant(ctx: RequestContext, grant_id: int) -> None:
-    """Delete a device grant (superusers); NotFound when there is none."""
-    require_superuser(ctx)
-    async with ctx.db() as session:
-        row = await session.get(GroupDevicePermission, grant_id)
-        if row is None:
-            raise NotFound(f"no device permission {grant_id}")
-        await session.delete(row)
-        await ctx.commit(session)
+DEVICE_GRANTS = GrantTable(
+    model=GroupDevicePermission,
+    target=GroupDevicePermission.device_id,
+    field_set="device_permission",
+    missing="no device permission",
+    taken="that group already holds that permission on that device",
+    values=_device_grant_values,
+)

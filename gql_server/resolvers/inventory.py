@@ -43,14 +43,12 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import (
     NO_GROUP,
     Grant,
-    GrantRow,
+    GrantTable,
     MissingReferences,
     NameTaken,
-    counted_grants,
     current_job_reference,
     devices_by_type,
     find_group_id,
-    grant_rows,
     record_device_change,
     require_superuser,
 )
@@ -1092,97 +1090,31 @@ async def delete_tag_record(ctx: RequestContext, tag_id: int) -> None:
     await delete_tag(ctx, (await listed_tag(ctx, tag_id)).name)
 
 
-async def counted_device_type_grants(
-    ctx: RequestContext,
-    conditions: Sequence[Condition],
-    ordering: Sequence[tuple[str, bool]],
-    offset: int,
-    limit: int,
-) -> tuple[int, list[GrantRow]]:
-    """``permissions/devicetypes/`` (superusers): one window of the device-type grants."""
-    return await counted_grants(
-        ctx,
-        grant_rows(GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id),
-        "device_type_permission",
-        conditions,
-        ordering,
-        offset,
-        limit,
-    )
+async def _device_type_grant_values(
+    session: AsyncSession, group: str, codename: str, name: str
+) -> tuple[int, int]:
+    """The group and permission ids of a device-type grant's names; MissingReferences
+    (keys ``group``, ``permission``, ``devicetype``) for each that names no row."""
+    missing: dict[str, object] = {}
+    group_id = await session.scalar(select(Group.id).where(Group.name == group))
+    if group_id is None:
+        missing["group"] = group
+    found = await _device_type_permission(session, codename) if "." not in codename else None
+    if found is None:
+        missing["permission"] = codename
+    if await session.get(DeviceType, name) is None:
+        missing["devicetype"] = name
+    if missing:
+        raise MissingReferences(missing)
+    assert group_id is not None and found is not None
+    return group_id, found.id
 
 
-async def device_type_grant_row(ctx: RequestContext, grant_id: int) -> GrantRow:
-    """One device-type grant by id (superusers); NotFound when there is none."""
-    require_superuser(ctx)
-    statement = grant_rows(
-        GroupDeviceTypePermission, GroupDeviceTypePermission.devicetype_id
-    ).where(GroupDeviceTypePermission.id == grant_id)
-    async with ctx.db() as session:
-        row = (await session.execute(statement)).first()
-    if row is None:
-        raise NotFound(f"no device-type permission {grant_id}")
-    return GrantRow(*row)
-
-
-async def save_device_type_grant(
-    ctx: RequestContext,
-    grant_id: int | None,
-    group: str | None,
-    permission: str | None,
-    name: str | None,
-) -> GrantRow:
-    """Create (``grant_id`` None) or change a device-type grant (superusers); None keeps
-    a value. MissingReferences (keys ``group``, ``permission``, ``devicetype``) for names
-    of no row, NameTaken when the group already holds that permission on that type."""
-    require_superuser(ctx)
-    current = None if grant_id is None else await device_type_grant_row(ctx, grant_id)
-    group = group if group is not None else current.group if current else ""
-    permission = permission if permission is not None else current.permission if current else ""
-    name = name if name is not None else current.target if current else ""
-    async with ctx.db() as session:
-        missing: dict[str, object] = {}
-        group_id = await session.scalar(select(Group.id).where(Group.name == group))
-        if group_id is None:
-            missing["group"] = group
-        found = (
-            await _device_type_permission(session, permission) if "." not in permission else None
-        )
-        if found is None:
-            missing["permission"] = permission
-        if await session.get(DeviceType, name) is None:
-            missing["devicetype"] = name
-        if missing:
-            raise MissingReferences(missing)
-        assert found is not None
-        clash = await session.scalar(
-            select(GroupDeviceTypePermission.id).where(
-                GroupDeviceTypePermission.group_id == group_id,
-                GroupDeviceTypePermission.permission_id == found.id,
-                GroupDeviceTypePermission.devicetype_id == name,
-            )
-        )
-        taken = "that group already holds that permission on that device type"
-        if clash is not None and clash != grant_id:
-            raise NameTaken(taken)
-        row = (
-            GroupDeviceTypePermission()
-            if grant_id is None
-            else await session.get(GroupDeviceTypePermission, grant_id)
-        )
-        assert row is not None
-        row.group_id, row.permission_id, row.devicetype_id = group_id, found.id, name
-        session.add(row)
-        await _commit_or_refuse(ctx, session, taken)
-        saved = row.id
-    return await device_type_grant_row(ctx, saved)
-
-
-async def delete_device_type_grant(ctx: RequestContext, grant_id: int) -> None:
-    """Delete a device-type grant (superusers); NotFound when there is none."""
-    require_superuser(ctx)
-    async with ctx.db() as session:
-        row = await session.get(GroupDeviceTypePermission, grant_id)
-        if row is None:
-            raise NotFound(f"no device-type permission {grant_id}")
-        await session.delete(row)
-        await ctx.commit(session)
+DEVICE_TYPE_GRANTS = GrantTable(
+    model=GroupDeviceTypePermission,
+    target=GroupDeviceTypePermission.devicetype_id,
+    field_set="device_type_permission",
+    missing="no device-type permission",
+    taken="that group already holds that permission on that device type",
+    values=_device_type_grant_values,
+)

@@ -42,11 +42,12 @@ async def _alias_page(ctx: RequestContext, limit: int) -> int:
 
 
 async def _device_grant_page(ctx: RequestContext, limit: int) -> int:
-    return len((await devices.counted_device_grants(ctx, [], [], 0, limit))[1])
+    return len((await devices.counted_grants(ctx, devices.DEVICE_GRANTS, [], [], 0, limit))[1])
 
 
 async def _type_grant_page(ctx: RequestContext, limit: int) -> int:
-    return len((await inventory.counted_device_type_grants(ctx, [], [], 0, limit))[1])
+    grants = inventory.DEVICE_TYPE_GRANTS
+    return len((await devices.counted_grants(ctx, grants, [], [], 0, limit))[1])
 
 
 PAGES = {
