@@ -125,18 +125,32 @@ async def add_worker(
     refused = BadInput("Bad request: worker already exists?")
     if not _valid_new_hostname(hostname):
         raise refused
+    health = WorkerHealth.RETIRED if retired else WorkerHealth.ACTIVE
+    return await _insert_worker(ctx, hostname, description, health, 0, refused)
+
+
+async def _insert_worker(
+    ctx: RequestContext,
+    hostname: str,
+    description: str | None,
+    health: WorkerHealth,
+    job_limit: int,
+    taken: BadInput,
+) -> Worker:
+    """Add an offline worker with a fresh token and send its ``.worker`` event; ``taken``
+    is raised when the hostname is in use."""
     worker = Worker(
         hostname=hostname,
         description=description,
         state=int(WorkerState.OFFLINE),
-        health=int(WorkerHealth.RETIRED if retired else WorkerHealth.ACTIVE),
+        health=int(health),
         last_ping=utcnow(),
-        job_limit=0,
+        job_limit=job_limit,
         token=_new_token(),
     )
     async with ctx.db() as session:
         if await session.get(Worker, hostname) is not None:
-            raise refused
+            raise taken
         session.add(worker)
         record_event(
             session, worker_event(worker, timestamp=utcnow(), topic_prefix=ctx.topic_prefix)
@@ -145,7 +159,7 @@ async def add_worker(
             await ctx.commit(session)
         except IntegrityError as exc:  # created by someone else meanwhile
             await session.rollback()
-            raise refused from exc
+            raise taken from exc
     return worker
 
 
@@ -292,29 +306,14 @@ async def create_worker_record(
     """``POST workers/`` (global ``add_worker``): an offline worker with a fresh token,
     Active unless ``health`` says otherwise; NameTaken when the hostname is in use."""
     require_worker_writer(ctx)
-    worker = Worker(
-        hostname=hostname,
-        description=description,
-        state=int(WorkerState.OFFLINE),
-        health=int(health if health is not None else WorkerHealth.ACTIVE),
-        last_ping=utcnow(),
-        job_limit=job_limit or 0,
-        token=_new_token(),
+    return await _insert_worker(
+        ctx,
+        hostname,
+        description,
+        health if health is not None else WorkerHealth.ACTIVE,
+        job_limit or 0,
+        NameTaken(f"Worker '{hostname}' already exists."),
     )
-    taken = NameTaken(f"Worker '{hostname}' already exists.")
-    async with ctx.db() as session:
-        if await session.get(Worker, hostname) is not None:
-            raise taken
-        session.add(worker)
-        record_event(
-            session, worker_event(worker, timestamp=utcnow(), topic_prefix=ctx.topic_prefix)
-        )
-        try:
-            await ctx.commit(session)
-        except IntegrityError as exc:  # created by someone else meanwhile
-            await session.rollback()
-            raise taken from exc
-    return worker
 
 
 async def change_worker_record(
