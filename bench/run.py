@@ -31,7 +31,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import Message
 from pathlib import Path
 from types import TracebackType
@@ -615,14 +615,36 @@ def describe_run(
     ]
 
 
-def write_results(text: str) -> Path:
-    """Write the report to bench/results/graphql-<date>.txt (atomically)."""
+def write_results(text: str, name: str = "graphql") -> Path:
+    """Write the report to bench/results/<name>-<date>.txt (atomically)."""
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"graphql-{dt.date.today().isoformat()}.txt"
+    path = RESULTS / f"{name}-{dt.date.today().isoformat()}.txt"
     partial = path.with_name(path.name + ".tmp")
     partial.write_text(text)
     partial.rename(path)
     return path
+
+
+def run_load_benchmark(
+    name: str,
+    description: str,
+    benchmark: Callable[[Children, argparse.Namespace], str],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """Parse the load options (--jobs, --duration, --warmup, --rounds), run ``benchmark``
+    with them, print its report and write it to bench/results/<name>-<date>.txt; the exit
+    status."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args(argv)
+    with Children() as children:
+        text = benchmark(children, args)
+    print(text, end="")
+    print(f"written to {write_results(text, name).relative_to(ROOT)}")
+    return 0
 
 
 # --- the run -------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ many methods of LAVA's catalogue the server implements; the report is also writt
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -31,8 +30,6 @@ from bench.run import (
     BENCH,
     CACHE,
     LOADS,
-    RESULTS,
-    ROOT,
     Children,
     Target,
     code_version,
@@ -42,6 +39,7 @@ from bench.run import (
     prepare_lab,
     read_only,
     request_body,
+    run_load_benchmark,
     server_env,
     sqlite_url,
     start_ours,
@@ -215,20 +213,7 @@ def render(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=100_000)
-    parser.add_argument("--duration", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=1)
-    args = parser.parse_args(argv)
-    with Children() as children:
-        text = benchmark(children, args)
-    print(text, end="")
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"xmlrpc-{dt.date.today().isoformat()}.txt"
-    path.write_text(text)
-    print(f"written to {path.relative_to(ROOT)}")
-    return 0
+    return run_load_benchmark("xmlrpc", __doc__.splitlines()[0], benchmark, argv)
 
 
 if __name__ == "__main__":
