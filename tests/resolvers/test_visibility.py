@@ -50,15 +50,22 @@ def xmlrpc_sees_job(lab, job_id: int, viewer: str | None) -> bool:
 
 def rest_sees_job(lab, job_id: int, viewer: str | None) -> bool:
     """``jobs/<id>/`` answers, or is a 404 (as for an absent job), and ``jobs/?id=``
-    lists the job exactly when the detail answers."""
+    lists the job exactly when the detail answers. Its results follow: ``suites/`` and
+    ``tests/`` answer or are master's 403, its CSV answers or is a 404."""
     detail = rest_get(lab, f"jobs/{job_id}/", viewer)
     listed = rest_get(lab, "jobs/", viewer, id=str(job_id)).json()
+    nested = [rest_get(lab, f"jobs/{job_id}/{part}/", viewer) for part in ("suites", "tests")]
+    results_file = rest_get(lab, f"jobs/{job_id}/csv/", viewer)
     if detail.status_code == 404:
         assert detail.json() == {"detail": "Not found."}
         assert listed["count"] == 0
+        assert [response.status_code for response in nested] == [403, 403]
+        assert results_file.status_code == 404
         return False
     assert detail.status_code == 200 and detail.json()["id"] == job_id
     assert [job["id"] for job in listed["results"]] == [job_id]
+    assert [response.status_code for response in nested] == [200, 200]
+    assert results_file.status_code == 200
     return True
 
 
