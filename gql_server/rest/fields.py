@@ -190,13 +190,20 @@ class FieldReader:
             value = number
         self.values[key or name] = value
 
-    def primary_keys(self, name: str, key: str | None = None) -> None:
-        """A many PrimaryKeyRelatedField: a list of integer keys."""
+    def _list(self, name: str) -> list[Any] | None:
+        """A many field's list; None when it is not given or not a list (noted)."""
         given, value = self._raw(name, False, False)
         if not given:
-            return
+            return None
         if not isinstance(value, list):
             self.errors[name] = [f'Expected a list of items but got type "{type(value).__name__}".']
+            return None
+        return value
+
+    def primary_keys(self, name: str, key: str | None = None) -> None:
+        """A many PrimaryKeyRelatedField: a list of integer keys."""
+        value = self._list(name)
+        if value is None:
             return
         numbers = [_integer(item) for item in value]
         wrong = [item for item, number in zip(value, numbers, strict=True) if number is None]
@@ -211,11 +218,8 @@ class FieldReader:
 
     def names(self, name: str, key: str | None = None) -> None:
         """A many SlugRelatedField: a list of names."""
-        given, value = self._raw(name, False, False)
-        if not given:
-            return
-        if not isinstance(value, list):
-            self.errors[name] = [f'Expected a list of items but got type "{type(value).__name__}".']
+        value = self._list(name)
+        if value is None:
             return
         if not all(isinstance(item, str) and "\x00" not in item for item in value):
             self.errors[name] = ["Invalid value."]
