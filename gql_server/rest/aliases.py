@@ -10,10 +10,8 @@ from starlette.responses import Response
 from gql_server.db.models import Alias
 from gql_server.resolvers import inventory
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.devices import MissingReferences, NameTaken
 from gql_server.rest.body import request_data
-from gql_server.rest.errors import RestError
-from gql_server.rest.fields import FieldReader, lookup_name, missing_objects
+from gql_server.rest.fields import FieldReader, lookup_name, serializer_refusals
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer
@@ -55,12 +53,8 @@ async def alias_create(ctx: RequestContext, request: Request) -> Response:
     """``POST aliases/`` (global ``add_alias``): 201 with the new alias."""
     inventory.require_model_permission(ctx, "add_alias")
     values = _device_type(await request_data(request, JSON_FORM_MULTIPART), creating=True)
-    try:
+    with serializer_refusals(RELATED, {"name": [NAME_TAKEN]}):
         alias = await inventory.create_alias_record(ctx, values["name"], values.get("device_type"))
-    except NameTaken:
-        raise RestError(400, {"name": [NAME_TAKEN]}) from None
-    except MissingReferences as exc:
-        raise missing_objects(exc.missing, RELATED) from None
     return answer(alias_json(alias), 201)
 
 
@@ -76,10 +70,8 @@ async def alias_update(ctx: RequestContext, request: Request) -> Response:
     values = _device_type(await request_data(request, JSON_FORM_MULTIPART), creating=False)
     if "device_type" not in values:
         return answer(alias_json(await inventory.listed_alias(ctx, name)))
-    try:
+    with serializer_refusals(RELATED):
         alias = await inventory.change_alias_record(ctx, name, values["device_type"])
-    except MissingReferences as exc:
-        raise missing_objects(exc.missing, RELATED) from None
     return answer(alias_json(alias))
 
 

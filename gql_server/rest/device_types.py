@@ -15,7 +15,12 @@ from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.stored_files import FileKind
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import RestError, detail
-from gql_server.rest.fields import FieldReader, attachment, lookup_name, missing_objects
+from gql_server.rest.fields import (
+    FieldReader,
+    attachment,
+    lookup_name,
+    serializer_refusals,
+)
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer
@@ -123,12 +128,8 @@ async def device_type_create(ctx: RequestContext, request: Request) -> Response:
     data = await request_data(request, JSON_FORM_MULTIPART)
     values = _device_type_values(data, creating=True)
     name = values.pop("name")
-    try:
+    with serializer_refusals(RELATED, {"name": [NAME_TAKEN]}):
         device_type = await inventory.create_device_type_record(ctx, name, values)
-    except devices.NameTaken:
-        raise RestError(400, {"name": [NAME_TAKEN]}) from None
-    except devices.MissingReferences as exc:
-        raise missing_objects(exc.missing, RELATED) from None
     return await _shown(ctx, device_type, 201)
 
 
@@ -144,10 +145,8 @@ async def device_type_update(ctx: RequestContext, request: Request) -> Response:
     name = lookup_name(request, "name")
     data = await request_data(request, JSON_FORM_MULTIPART)
     values = _device_type_values(data, creating=False)
-    try:
+    with serializer_refusals(RELATED):
         device_type = await inventory.change_device_type_record(ctx, name, values)
-    except devices.MissingReferences as exc:
-        raise missing_objects(exc.missing, RELATED) from None
     return await _shown(ctx, device_type)
 
 

@@ -24,7 +24,7 @@ from gql_server.rest.fields import (
     attachment,
     include_retired,
     lookup_name,
-    missing_objects,
+    serializer_refusals,
 )
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
@@ -134,12 +134,8 @@ async def device_create(ctx: RequestContext, request: Request) -> Response:
     devices.require_superuser(ctx)
     values = _device_values(await request_data(request, JSON_FORM_MULTIPART), creating=True)
     hostname = values.pop("hostname")
-    try:
+    with serializer_refusals(RELATED, {"hostname": [HOSTNAME_TAKEN]}):
         device = await devices.create_device_record(ctx, hostname, values)
-    except devices.NameTaken:
-        raise RestError(400, {"hostname": [HOSTNAME_TAKEN]}) from None
-    except devices.MissingReferences as exc:
-        raise missing_objects(exc.missing, RELATED) from None
     return await _shown(ctx, device, 201)
 
 
@@ -155,10 +151,8 @@ async def device_update(ctx: RequestContext, request: Request) -> Response:
     devices.require_superuser(ctx)
     hostname = lookup_name(request, "hostname")
     values = _device_values(await request_data(request, JSON_FORM_MULTIPART), creating=False)
-    try:
+    with serializer_refusals(RELATED):
         device = await devices.change_device_record(ctx, hostname, include_retired(request), values)
-    except devices.MissingReferences as exc:
-        raise missing_objects(exc.missing, RELATED) from None
     return await _shown(ctx, device)
 
 

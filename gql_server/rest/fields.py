@@ -9,13 +9,15 @@ Lookups by name in a path (``devices/<hostname>/``) go through :func:`lookup_nam
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gql_server.lab.enums import LabEnum
+from gql_server.resolvers.devices import MissingReferences, NameTaken
 from gql_server.rest.errors import NOT_FOUND, RestError, detail
 
 REQUIRED = "This field is required."
@@ -253,7 +255,7 @@ def _incorrect_type(value: Any) -> str:
     return f"Incorrect type. Expected pk value, received {type(value).__name__}."
 
 
-def missing_objects(
+def _missing_objects(
     missing: Mapping[str, object], fields: Mapping[str, tuple[str, str | None]]
 ) -> RestError:
     """A serializer's 400 for related values naming no object. ``missing`` is a
@@ -268,3 +270,23 @@ def missing_objects(
         else:
             errors[field] = [f"Object with {slug}={value} does not exist."]
     return RestError(400, errors)
+
+
+@contextlib.contextmanager
+def serializer_refusals(
+    related: Mapping[str, tuple[str, str | None]] | None = None,
+    taken: dict[str, list[str]] | None = None,
+) -> Iterator[None]:
+    """Around a write's resolver call: its refusals as the serializer's 400s.
+    MissingReferences becomes :func:`_missing_objects` over ``related``, NameTaken the
+    body ``taken``; either passes unchanged when its mapping is not given."""
+    try:
+        yield
+    except MissingReferences as exc:
+        if related is None:
+            raise
+        raise _missing_objects(exc.missing, related) from None
+    except NameTaken:
+        if taken is None:
+            raise
+        raise RestError(400, taken) from None

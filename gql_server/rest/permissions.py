@@ -13,8 +13,7 @@ from gql_server.resolvers import devices, inventory
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import GrantRow
 from gql_server.rest.body import request_data
-from gql_server.rest.errors import RestError
-from gql_server.rest.fields import FieldReader, lookup_id, missing_objects
+from gql_server.rest.fields import FieldReader, lookup_id, serializer_refusals
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer
@@ -76,7 +75,7 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
         for name in ("group", "permission", kind.target):
             reader.text(name, required=True, nullable=False, blank=False)
         values = reader.values_or_400()
-        try:
+        with serializer_refusals(related, {"non_field_errors": [unique]}):
             return await devices.save_grant(
                 ctx,
                 kind.table,
@@ -85,10 +84,6 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
                 values.get("permission"),
                 values.get(kind.target),
             )
-        except devices.MissingReferences as exc:
-            raise missing_objects(exc.missing, related) from None
-        except devices.NameTaken:
-            raise RestError(400, {"non_field_errors": [unique]}) from None
 
     async def grant_create(ctx: RequestContext, request: Request) -> Response:
         return answer(kind.json(await saved(ctx, request, None)), 201)

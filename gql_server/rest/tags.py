@@ -10,10 +10,8 @@ from starlette.responses import Response
 from gql_server.db.models import Tag
 from gql_server.resolvers import inventory
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.devices import NameTaken
 from gql_server.rest.body import request_data
-from gql_server.rest.errors import RestError
-from gql_server.rest.fields import FieldReader, lookup_id
+from gql_server.rest.fields import FieldReader, lookup_id, serializer_refusals
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer
@@ -49,12 +47,10 @@ async def _saved(ctx: RequestContext, request: Request, tag_id: int | None) -> T
     )
     reader.text("description")
     values = reader.values_or_400()
-    try:
+    with serializer_refusals(taken={"name": [NAME_TAKEN]}):
         return await inventory.save_tag_record(
             ctx, tag_id, values.get("name"), values.get("description")
         )
-    except NameTaken:
-        raise RestError(400, {"name": [NAME_TAKEN]}) from None
 
 
 async def tag_create(ctx: RequestContext, request: Request) -> Response:

@@ -15,12 +15,12 @@ from gql_server.db.models import Worker
 from gql_server.lab.enums import WorkerHealth, WorkerState
 from gql_server.resolvers import inventory, workers
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.devices import NameTaken, ObjectChangeRefused
+from gql_server.resolvers.devices import ObjectChangeRefused
 from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.stored_files import FileKind
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import RestError, detail
-from gql_server.rest.fields import FieldReader, attachment, lookup_name
+from gql_server.rest.fields import FieldReader, attachment, lookup_name, serializer_refusals
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
@@ -80,7 +80,7 @@ async def worker_create(ctx: RequestContext, request: Request) -> Response:
     """``POST workers/`` (global ``add_worker``): 201 with the new worker."""
     workers.require_worker_writer(ctx)
     values = _worker_values(await request_data(request, JSON_FORM_MULTIPART), creating=True)
-    try:
+    with serializer_refusals(taken={"hostname": [HOSTNAME_TAKEN]}):
         worker = await workers.create_worker_record(
             ctx,
             values["hostname"],
@@ -88,8 +88,6 @@ async def worker_create(ctx: RequestContext, request: Request) -> Response:
             values.get("health"),
             values.get("job_limit"),
         )
-    except NameTaken:
-        raise RestError(400, {"hostname": [HOSTNAME_TAKEN]}) from None
     return answer(worker_json(worker), 201)
 
 
