@@ -22,6 +22,7 @@ from gql_server.lab import passwords, secrets
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied
 from gql_server.resolvers.permissions import require_login
+from gql_server.resolvers.rows import existing
 from gql_server.resolvers.users import NewToken
 
 USER_ORDERING = frozenset({"username", "date_joined", "last_login"})
@@ -140,10 +141,7 @@ async def user_by_id(ctx: RequestContext, user_id: int) -> User:
     """The user with this id (NotFound otherwise). Superusers only."""
     require_superuser(ctx)
     async with ctx.db() as session:
-        user = await session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user with id {user_id}")
-    return user
+        return await existing(session, User, user_id, f"no user with id {user_id}")
 
 
 async def _group_ids(session: AsyncSession, names: Sequence[str]) -> list[int]:
@@ -181,10 +179,7 @@ async def save_user(ctx: RequestContext, user_id: int | None, values: dict[str, 
                 username=values["username"], password=passwords.UNUSABLE, date_joined=utcnow()
             )
         else:
-            found = await session.get(User, user_id)
-            if found is None:
-                raise NotFound(f"no user with id {user_id}")
-            user = found
+            user = await existing(session, User, user_id, f"no user with id {user_id}")
         username = values.get("username")
         if username is not None and await _username_taken(session, username, user_id):
             raise FieldError("username", "A user with that username already exists.")
@@ -209,9 +204,7 @@ async def delete_user_by_id(ctx: RequestContext, user_id: int) -> None:
     jobs is kept (their jobs would go with it): BadInput, deactivate it instead."""
     require_superuser(ctx)
     async with ctx.db() as session:
-        user = await session.get(User, user_id)
-        if user is None:
-            raise NotFound(f"no user with id {user_id}")
+        user = await existing(session, User, user_id, f"no user with id {user_id}")
         if await session.scalar(select(exists().where(TestJob.submitter_id == user.id))):
             raise BadInput(f"User '{user.username}' has submitted jobs: deactivate it instead.")
         await session.execute(delete(User).where(User.id == user_id))
@@ -244,10 +237,7 @@ async def group_by_id(ctx: RequestContext, group_id: int) -> Group:
     """The group with this id (NotFound otherwise). Superusers only."""
     require_superuser(ctx)
     async with ctx.db() as session:
-        group = await session.get(Group, group_id)
-    if group is None:
-        raise NotFound(f"no group with id {group_id}")
-    return group
+        return await existing(session, Group, group_id, f"no group with id {group_id}")
 
 
 async def save_group(ctx: RequestContext, group_id: int | None, name: str) -> Group:
@@ -264,10 +254,7 @@ async def save_group(ctx: RequestContext, group_id: int | None, name: str) -> Gr
             group = Group(name=name)
             session.add(group)
         else:
-            found = await session.get(Group, group_id)
-            if found is None:
-                raise NotFound(f"no group with id {group_id}")
-            group = found
+            group = await existing(session, Group, group_id, f"no group with id {group_id}")
             group.name = name
         await ctx.commit(session)
         await session.refresh(group)

@@ -58,6 +58,7 @@ from gql_server.resolvers.permissions import (
     require_login,
     require_staff,
 )
+from gql_server.resolvers.rows import existing
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
 
 
@@ -1127,9 +1128,7 @@ async def delete_grant(ctx: RequestContext, table: GrantTable, grant_id: int) ->
     """Delete one of the ``table``'s grants (superusers); NotFound when there is none."""
     require_superuser(ctx)
     async with ctx.db() as session:
-        row = await session.get(table.model, grant_id)
-        if row is None:
-            raise NotFound(f"{table.missing} {grant_id}")
+        row = await existing(session, table.model, grant_id, f"{table.missing} {grant_id}")
         await session.delete(row)
         await ctx.commit(session)
 

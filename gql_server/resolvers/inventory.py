@@ -68,6 +68,7 @@ from gql_server.resolvers.permissions import (
     require_staff,
     worker_visible,
 )
+from gql_server.resolvers.rows import existing
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
 
 
@@ -1058,10 +1059,7 @@ async def listed_tag(ctx: RequestContext, tag_id: int) -> Tag:
     """One tag by id (logged-in callers); NotFound otherwise."""
     require_login(ctx)
     async with ctx.db() as session:
-        tag = await session.get(Tag, tag_id)
-    if tag is None:
-        raise NotFound(f"no tag {tag_id}")
-    return tag
+        return await existing(session, Tag, tag_id, f"no tag {tag_id}")
 
 
 async def save_tag_record(
