@@ -35,14 +35,20 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _definition(data: dict[str, Any], what: str) -> str:
+    """The ``definition`` field of a validation request; 400s naming it ``what``."""
+    definition = data.get("definition")
+    if not definition:
+        raise RestError(400, {"definition": f"{what} is required."})
+    if not isinstance(definition, str):
+        raise RestError(400, {"definition": f"{what} should be a string."})
+    return definition
+
+
 async def validate(_ctx: RequestContext, request: Request) -> Response:
     """``POST jobs/validate/``: 200 ``Job valid.`` or ``Job invalid: <msg> @ <path>``."""
     data = await request_data(request, JSON_FORM_MULTIPART)
-    definition = data.get("definition")
-    if not definition:
-        raise RestError(400, {"definition": "Test job definition is required."})
-    if not isinstance(definition, str):
-        raise RestError(400, {"definition": "Test job definition should be a string."})
+    definition = _definition(data, "Test job definition")
     problem = await submissions.check_definition(definition, _flag(data.get("strict", False)))
     if problem is None:
         return answer({"message": "Job valid."})
@@ -55,12 +61,7 @@ async def validate(_ctx: RequestContext, request: Request) -> Response:
 async def validate_testdef(_ctx: RequestContext, request: Request) -> Response:
     """``POST jobs/validate_testdef/``: 200 ``Test definition valid.`` or ``... invalid``."""
     data = await request_data(request, JSON_FORM_MULTIPART)
-    definition = data.get("definition")
-    if not definition:
-        raise RestError(400, {"definition": "Test definition is required."})
-    if not isinstance(definition, str):
-        raise RestError(400, {"definition": "Test definition should be a string."})
-    problem = testdef_problem(definition)
+    problem = testdef_problem(_definition(data, "Test definition"))
     if problem is None:
         return answer({"message": "Test definition valid."})
     return answer({"message": f"Test definition invalid: {problem}"})
