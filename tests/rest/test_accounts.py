@@ -3,17 +3,15 @@ their effect seen through XML-RPC."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import event
 
-from gql_server.db.engine import create_engine, session_factory
 from gql_server.resolvers import accounts
 from gql_server.resolvers.context import RequestContext, Viewer
 from tests.support.rest import rest_call, rest_get
 from tests.support.server import xmlrpc_proxy
+from tests.support.statements import page_statements
 from tests.support.xmlrpc import proxy_as
 
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
@@ -348,28 +346,10 @@ async def _group_page(ctx: RequestContext, limit: int) -> int:
     return len((await accounts.counted_groups_window(ctx, None, [], 0, limit))[1])
 
 
-def statements(lab, read, limit: int) -> tuple[int, int]:
-    """How many statements ``read`` runs for one page of ``limit`` rows, and the rows."""
-
-    async def run() -> tuple[int, int]:
-        engine = create_engine(lab.database_url)
-        counted = []
-        event.listen(engine.sync_engine, "before_cursor_execute", lambda *_a: counted.append(1))
-        ctx = RequestContext(session_factory(engine), ADMIN)
-        try:
-            rows = await read(ctx, limit)
-        finally:
-            await ctx.close()
-            await engine.dispose()
-        return len(counted), rows
-
-    return asyncio.run(run())
-
-
 @pytest.mark.parametrize(("read", "most"), [(_user_page, 3), (_group_page, 2)])
 def test_a_page_costs_the_same_whatever_its_size(lab, read, most):
     new_user(lab, groups=["vis-team"])
-    small, small_rows = statements(lab, read, 1)
-    large, large_rows = statements(lab, read, 500)
+    small, small_rows = page_statements(lab, ADMIN, read, 1)
+    large, large_rows = page_statements(lab, ADMIN, read, 500)
     assert large == small <= most
     assert large_rows > small_rows

@@ -3,15 +3,11 @@ whatever its size: each route's resolver calls, counted for a small and a large 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 import pytest
-from sqlalchemy import event
 
-from gql_server.db.engine import create_engine, session_factory
 from gql_server.resolvers import devices, inventory, workers
 from gql_server.resolvers.context import RequestContext, Viewer
+from tests.support.statements import page_statements
 
 ADMIN = Viewer(user_id=-1, username="rest-statements-admin", is_superuser=True)
 MEMBER = Viewer(user_id=-2, username="rest-statements-member")
@@ -61,31 +57,13 @@ PAGES = {
 }
 
 
-def statements(lab, viewer: Viewer, read: Callable[[RequestContext, int], Awaitable[int]], limit):
-    """How many statements ``read`` runs for one page of ``limit`` rows, and the rows."""
-
-    async def run() -> tuple[int, int]:
-        engine = create_engine(lab.database_url)
-        counted = []
-        event.listen(engine.sync_engine, "before_cursor_execute", lambda *_a: counted.append(1))
-        ctx = RequestContext(session_factory(engine), viewer)
-        try:
-            rows = await read(ctx, limit)
-        finally:
-            await ctx.close()
-            await engine.dispose()
-        return len(counted), rows
-
-    return asyncio.run(run())
-
-
 @pytest.mark.parametrize("route", PAGES)
 def test_a_page_costs_the_same_whatever_its_size(lab, route):
     read, most = PAGES[route]
     viewers = [ADMIN] if route.startswith("permissions/") else [ADMIN, MEMBER]
     for viewer in viewers:
-        small, small_rows = statements(lab, viewer, read, 1)
-        large, large_rows = statements(lab, viewer, read, 500)
+        small, small_rows = page_statements(lab, viewer, read, 1)
+        large, large_rows = page_statements(lab, viewer, read, 500)
         assert large == small, (route, viewer.username, small, large)
         # The lab's grants (and the devices of restricted types), read once per request.
         grants = 0 if viewer.is_superuser else 2
