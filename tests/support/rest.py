@@ -26,3 +26,11 @@ def rest_call(lab, method: str, path: str, viewer: str | None = None, **kwargs) 
     return httpx.request(
         method, lab.server.base_url + API + path, headers=headers, timeout=60, **kwargs
     )
+
+
+def allowed_methods(lab, path: str) -> str:
+    """The ``Allow`` header of an anonymous ``OPTIONS /api/v0.2/<path>``, which must
+    answer 200."""
+    options = rest_call(lab, "OPTIONS", path)
+    assert options.status_code == 200, (path, options.status_code)
+    return options.headers["allow"]
