@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from gql_server.exports.records import CASE_KEYS, case_values, suite_record
+from gql_server.exports.records import RESULT_TEXT, parse_metadata, suite_record, time_text
 from gql_server.exports.render import render
 from gql_server.exports.rows import CaseRow, SuiteRow
 
@@ -30,16 +29,45 @@ def _lines(rows: Iterable[Sequence[Any]], quote_all: bool) -> str:
     return buffer.getvalue()
 
 
-# Each CSV column's place among a record's values, followed by the metadata's repr and
-# the empty text of the columns the record lacks (duration, timeout).
-_REPR, _EMPTY = len(CASE_KEYS), len(CASE_KEYS) + 1
-_PLACES = {**{key: place for place, key in enumerate(CASE_KEYS)}, "metadata": _REPR}
-_PICK = operator.itemgetter(*(_PLACES.get(column, _EMPTY) for column in CASE_COLUMNS))
+_QUOTES_PER_LINE = 2 * len(CASE_COLUMNS)
 
 
-def _case_fields(row: CaseRow) -> tuple[Any, ...]:
-    values = case_values(row)
-    return _PICK((*values, repr(values[-1]), ""))
+def _all_quoted(rows: list[tuple[Any, ...]]) -> str | None:
+    """The lines the csv writer writes for these rows with every field quoted, joined in
+    a few calls over the whole batch; None unless every field is text and none holds a
+    quote (the writer would double it) -- the writer itself then writes the batch."""
+    try:
+        text = '"\r\n"'.join(['","'.join(fields) for fields in rows])
+    except TypeError:  # a field that is not text: the writer's str() and None rules
+        return None
+    if text.count('"') != _QUOTES_PER_LINE * len(rows) - 2:
+        return None
+    return f'"{text}"\r\n'
+
+
+def _case_fields(batch: Sequence[CaseRow]) -> list[tuple[Any, ...]]:
+    """Each case's fields in the order of :data:`CASE_COLUMNS`, built straight from the
+    row: the values of its export record, the metadata's repr, no duration or timeout."""
+    return [
+        (
+            str(row.job_id),
+            str(row.suite),
+            RESULT_TEXT[row.result],
+            str(row.measurement),
+            row.units or "",
+            "",
+            "",
+            time_text(row.logged),
+            (metadata := parse_metadata(row.metadata)).get("level", ""),
+            repr(metadata),
+            f"/results/testcase/{row.id}",
+            row.name,
+            str(row.id),
+            str(row.start_log_line) if row.start_log_line else "",
+            str(row.end_log_line) if row.end_log_line else "",
+        )
+        for row in batch
+    ]
 
 
 class CasesCsv:
@@ -52,7 +80,9 @@ class CasesCsv:
         return _lines([CASE_COLUMNS], self.quote_all)
 
     def rows(self, batch: Sequence[CaseRow]) -> str:
-        return _lines(map(_case_fields, batch), self.quote_all)
+        fields = _case_fields(batch)
+        quoted = _all_quoted(fields) if self.quote_all and fields else None
+        return quoted if quoted is not None else _lines(fields, self.quote_all)
 
     def closing(self) -> str:
         return ""

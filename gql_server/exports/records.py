@@ -48,7 +48,8 @@ CASE_KEYS = (
     "log_start_line", "log_end_line", "metadata",
 )  # fmt: skip
 """The keys of a test-case record, in LAVA master's order (``metadata`` last)."""
-_RESULT_TEXT = {int(result): result.display for result in TestResult}
+RESULT_TEXT = {int(result): result.display for result in TestResult}
+"""The export text of each result code."""
 
 
 def case_values(row: CaseRow) -> tuple[Any, ...]:
@@ -59,7 +60,7 @@ def case_values(row: CaseRow) -> tuple[Any, ...]:
         row.name,
         str(row.job_id),
         str(row.suite),
-        _RESULT_TEXT[row.result],
+        RESULT_TEXT[row.result],
         str(row.measurement),
         row.units or "",
         metadata.get("level", ""),

@@ -80,6 +80,19 @@ def test_quotes_inside_fields_are_doubled():
     assert '"say ""hi"", then go"' in "".join(cases_csv([row]))
 
 
+def test_a_batch_with_an_odd_field_is_written_as_the_csv_writer_writes_it():
+    odd = [
+        dataclasses.replace(PERF, id=2, name='say "hi"'),  # a quote: doubled
+        dataclasses.replace(PERF, id=3, metadata="level: 3\n"),  # a level that is a number
+        dataclasses.replace(PERF, id=4, metadata="level: null\n"),  # None: written empty
+    ]
+    for row in odd:
+        lines = "".join(cases_csv([VALIDATE, row, PERF])).split("\r\n")
+        assert lines[1:4:2] == "".join(cases_csv([VALIDATE, PERF])).split("\r\n")[1:3]
+        expected = {2: '"say ""hi"""', 3: '"3","{\'level\': 3}"', 4: '"","{\'level\': None}"'}
+        assert expected[row.id] in lines[2]
+
+
 def test_minimal_quoting_for_the_streamed_job_export():
     text = "".join(cases_csv([PERF], quote_all=False))
     assert text.startswith("job,suite,result,measurement,unit,duration,timeout,logged,")
