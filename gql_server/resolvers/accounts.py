@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import AuthToken, Group, TestJob, User, UserGroup
@@ -21,12 +21,19 @@ from gql_server.db.types import utcnow
 from gql_server.lab import passwords, secrets
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied
+from gql_server.resolvers.lookups import Field, Kind, counted_window
 from gql_server.resolvers.permissions import require_login
 from gql_server.resolvers.rows import existing
 from gql_server.resolvers.users import NewToken
 
-USER_ORDERING = frozenset({"username", "date_joined", "last_login"})
-GROUP_ORDERING = frozenset({"name"})
+_USER_ORDER_FIELDS = {
+    "username": Field(User.username, Kind.TEXT, frozenset()),
+    "date_joined": Field(User.date_joined, Kind.DATETIME, frozenset()),
+    "last_login": Field(User.last_login, Kind.DATETIME, frozenset()),
+}
+_GROUP_ORDER_FIELDS = {"name": Field(Group.name, Kind.TEXT, frozenset())}
+USER_ORDERING = frozenset(_USER_ORDER_FIELDS)
+GROUP_ORDERING = frozenset(_GROUP_ORDER_FIELDS)
 USER_FIELDS = ("first_name", "last_name", "email", "is_active", "is_staff", "is_superuser")
 
 
@@ -91,15 +98,6 @@ def _user_clauses(spec: UserFilter) -> list[ColumnElement[bool]]:
     ]
 
 
-def _ordered(model: Any, ordering: Sequence[tuple[str, bool]], allowed: frozenset[str]) -> list:
-    terms = []
-    for name, descending in ordering:
-        if name in allowed:
-            column = getattr(model, name)
-            terms.append((column.desc() if descending else column.asc()).nulls_last())
-    return terms
-
-
 async def counted_users_window(
     ctx: RequestContext,
     spec: UserFilter,
@@ -110,13 +108,16 @@ async def counted_users_window(
     """How many users match, and ``limit`` of them from ``offset`` (by username unless
     ``ordering`` says otherwise). Superusers only."""
     require_superuser(ctx)
-    clauses = _user_clauses(spec)
-    keys = _ordered(User, ordering, USER_ORDERING)
-    statement = select(User).where(*clauses).order_by(*keys, User.username)
-    async with ctx.db() as session:
-        count = await session.scalar(select(func.count(User.id)).where(*clauses))
-        found = list(await session.scalars(statement.offset(offset).limit(limit)))
-    return count or 0, found
+    return await counted_window(
+        ctx,
+        select(User),
+        _USER_ORDER_FIELDS,
+        _user_clauses(spec),
+        ordering,
+        [User.username],
+        offset,
+        limit,
+    )
 
 
 async def group_names_of_users(
@@ -225,12 +226,9 @@ async def counted_groups_window(
     ``offset``, by name. Superusers only."""
     require_superuser(ctx)
     clauses = [] if name is None else [Group.name == name]
-    keys = _ordered(Group, ordering, GROUP_ORDERING)
-    statement = select(Group).where(*clauses).order_by(*keys, Group.name)
-    async with ctx.db() as session:
-        count = await session.scalar(select(func.count(Group.id)).where(*clauses))
-        found = list(await session.scalars(statement.offset(offset).limit(limit)))
-    return count or 0, found
+    return await counted_window(
+        ctx, select(Group), _GROUP_ORDER_FIELDS, clauses, ordering, [Group.name], offset, limit
+    )
 
 
 async def group_by_id(ctx: RequestContext, group_id: int) -> Group:
