@@ -34,6 +34,7 @@ from bench.run import (
     Children,
     Server,
     Target,
+    WrkResult,
     code_version,
     find_command,
     load_all,
@@ -162,7 +163,7 @@ def benchmark(children: Children, args: argparse.Namespace) -> str:
 
 
 def render(
-    runs,
+    runs: dict[tuple[str, str], list[WrkResult]],
     targets: Sequence[Target],
     sizes: tuple[int, int, int],
     counts: dict[int, int],

@@ -174,6 +174,7 @@ async def user_delete(ctx: RequestContext, request: Request) -> Response:
 
 
 def group_json(group: Group) -> dict[str, Any]:
+    """A group as master's serializer writes it."""
     return {"id": group.id, "name": group.name}
 
 

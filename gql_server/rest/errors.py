@@ -27,6 +27,7 @@ class RestError(Exception):
         self.body = body
 
     def response(self) -> JsonResponse:
+        """The refusal as the JSON answer the door sends."""
         return answer(self.body, self.status)
 
 

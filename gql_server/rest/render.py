@@ -32,6 +32,7 @@ class JsonResponse(Response):
         return response
 
     def render(self, content: Any) -> bytes:
+        """Compact JSON, non-ASCII text as UTF-8 (as DRF's JSONRenderer)."""
         return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
