@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from gql_server.exports.records import RESULT_TEXT, parse_metadata, suite_record, time_text
+from gql_server.exports.records import RESULT_TEXT, parse_metadata, suite_record
 from gql_server.exports.render import render
 from gql_server.exports.rows import CaseRow, SuiteRow
 
@@ -57,7 +57,7 @@ def _case_fields(batch: Sequence[CaseRow]) -> list[tuple[Any, ...]]:
             row.units or "",
             "",
             "",
-            time_text(row.logged),
+            row.logged,
             (metadata := parse_metadata(row.metadata)).get("level", ""),
             repr(metadata),
             f"/results/testcase/{row.id}",

@@ -7,9 +7,11 @@ the case's stored YAML. Keys come in LAVA master's order (the YAML exports keep 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import yaml
+from sqlalchemy.dialects import sqlite
 
 from gql_server.exports.fast_yaml import load_flat_mapping
 from gql_server.exports.rows import CaseRow, SuiteRow
@@ -39,6 +41,23 @@ def time_text(value: dt.datetime) -> str:
     return str(value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC))
 
 
+# How SQLAlchemy stores a UTC time in SQLite (microseconds may be left out by other
+# writers), and how it reads any other text back.
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{6})?\Z")
+_SQLITE_TIME = sqlite.DATETIME().result_processor(sqlite.dialect(), None)
+
+
+def stored_time_text(value: str | dt.datetime) -> str:
+    """:func:`time_text` of a UTC time as the database driver hands it over, unconverted:
+    a datetime (PostgreSQL), or SQLite's stored text, rewritten without being parsed when
+    it has the shape SQLAlchemy stores (``2022-07-01 00:45:13.355000``)."""
+    if isinstance(value, dt.datetime):
+        return time_text(value)
+    if _STORED_TIME.match(value):
+        return (value[:19] if value.endswith(".000000") else value) + "+00:00"
+    return time_text(_SQLITE_TIME(value).replace(tzinfo=dt.UTC))
+
+
 def _line(number: int | None) -> str:
     return str(number) if number else ""
 
@@ -66,7 +85,7 @@ def case_values(row: CaseRow) -> tuple[Any, ...]:
         metadata.get("level", ""),
         CASE_URL.format(id=row.id),
         str(row.id),
-        time_text(row.logged),
+        row.logged,
         _line(row.start_log_line),
         _line(row.end_log_line),
         metadata,

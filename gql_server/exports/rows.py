@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal
 
 
@@ -23,7 +22,7 @@ class CaseRow:
     metadata: str | None
     start_log_line: int | None
     end_log_line: int | None
-    logged: dt.datetime
+    logged: str  # as the exports write it: see records.time_text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -23,12 +23,15 @@ from sqlalchemy import (
     not_,
     select,
     true,
+    type_coerce,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import NullType
 
 from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite, User
 from gql_server.exports.junit import Junit, JunitTotals
 from gql_server.exports.logs import log_lines
+from gql_server.exports.records import stored_time_text
 from gql_server.exports.render import render_batches
 from gql_server.exports.rows import CaseRow, SuiteRow
 from gql_server.exports.tap13 import Tap13
@@ -436,11 +439,23 @@ def _case_rows_statement() -> Select:
             TestCase.metadata_,
             TestCase.start_log_line,
             TestCase.end_log_line,
-            TestCase.logged,
+            type_coerce(TestCase.logged, NullType()),  # as the driver reads it: see _case_rows
         )
         .join(TestSuite, TestSuite.id == TestCase.suite_id)
         .join(TestJob, TestJob.id == TestSuite.job_id)
     )
+
+
+def _case_rows(rows: Sequence[Row]) -> list[CaseRow]:
+    """Export rows of :func:`_case_rows_statement`'s rows. The time is read unconverted
+    and written straight as the exports' text (SQLite's stored text mostly needs no
+    parsing), instead of through the column type's timezone-aware datetime."""
+    return [
+        CaseRow(id_, name, job, suite_id, suite, result, measured, units, metadata, start, end,
+                stored_time_text(logged))
+        for id_, name, job, suite_id, suite, result, measured, units, metadata, start, end, logged
+        in rows
+    ]  # fmt: skip
 
 
 async def job_case_batches(
@@ -463,7 +478,7 @@ async def job_case_batches(
     window = window or Window()
     if not by_suite:
         async for rows in _merged_by_id(ctx, statement, suites, window, batch_size):
-            yield [CaseRow(*row) for row in rows]
+            yield _case_rows(rows)
         return
     offset, remaining = window.offset, window.limit
     for suite_id in suites:
@@ -476,7 +491,7 @@ async def job_case_batches(
         part = Window(offset, remaining)
         async for rows in _keyset_batches(ctx, in_suite, TestCase.id, batch_size, part):
             remaining = None if remaining is None else remaining - len(rows)
-            yield [CaseRow(*row) for row in rows]
+            yield _case_rows(rows)
         offset = 0
         if remaining == 0:
             return
@@ -565,7 +580,7 @@ async def suite_case_batches(
     if name is not None:
         statement = statement.where(TestCase.name == name)
     async for rows in _keyset_batches(ctx, statement, TestCase.id, batch_size, window):
-        yield [CaseRow(*row) for row in rows]
+        yield _case_rows(rows)
 
 
 async def count_suite_cases(ctx: RequestContext, suite_id: int) -> int:
@@ -638,7 +653,7 @@ async def job_junit(
     for suite in suites:
         in_suite = timed.where(TestCase.suite_id == suite.id)
         async for rows in _keyset_batches(ctx, in_suite, TestCase.id, EXPORT_BATCH):
-            totals.add_durations([CaseRow(*row) for row in rows])
+            totals.add_durations(_case_rows(rows))
     log = await failure_log_lines(ctx, job.id)
     layout = Junit(totals, job.end_time, log, classname_prefix)
     async for chunk in render_batches(layout, job_case_batches(ctx, job.id)):

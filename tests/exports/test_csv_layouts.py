@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal
 
 from gql_server.exports.csv_layouts import CasesCsv, cases_csv, suites_csv
@@ -29,7 +28,7 @@ VALIDATE = CaseRow(
     ),
     start_log_line=None,
     end_log_line=None,
-    logged=dt.datetime(2022, 7, 1, 0, 45, 13, 355000, tzinfo=dt.UTC),
+    logged="2022-07-01 00:45:13.355000+00:00",
 )
 PERF = CaseRow(
     id=81,
@@ -46,7 +45,7 @@ PERF = CaseRow(
     ),
     start_log_line=206,
     end_log_line=207,
-    logged=dt.datetime(2022, 7, 1, 0, 46, 44, 605000, tzinfo=dt.UTC),
+    logged="2022-07-01 00:46:44.605000+00:00",
 )
 
 

@@ -11,7 +11,7 @@ from gql_server.exports.logs import log_lines
 from gql_server.exports.rows import CaseRow, SuiteRow
 
 ENDED = dt.datetime(2022, 7, 1, 0, 56, 2, tzinfo=dt.UTC)
-LOGGED = dt.datetime(2022, 7, 1, 0, 45, 13, 355000, tzinfo=dt.UTC)
+LOGGED = "2022-07-01 00:45:13.355000+00:00"
 LAVA = SuiteRow(id=1, job_id=13, name="lava")
 FOO = CaseRow(
     id=1, name="foo", job_id=13, suite_id=1, suite="lava", result=1, measurement=None,

@@ -6,7 +6,17 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
-from gql_server.exports.records import case_record, parse_metadata, suite_record
+import pytest
+from sqlalchemy.dialects import sqlite
+
+from gql_server.db.types import UTCDateTime
+from gql_server.exports.records import (
+    case_record,
+    parse_metadata,
+    stored_time_text,
+    suite_record,
+    time_text,
+)
 from gql_server.exports.rows import CaseRow, SuiteRow
 
 VALIDATE = CaseRow(
@@ -24,7 +34,7 @@ VALIDATE = CaseRow(
     ),
     start_log_line=None,
     end_log_line=None,
-    logged=dt.datetime(2022, 7, 1, 0, 45, 13, 355000, tzinfo=dt.UTC),
+    logged="2022-07-01 00:45:13.355000+00:00",
 )
 
 
@@ -62,13 +72,35 @@ def test_missing_values():
     row = CaseRow(
         id=812, name="linux-posix-pwd", job_id=42, suite_id=2, suite="0_smoke-tests", result=1,
         measurement=None, units="", metadata=None, start_log_line=0, end_log_line=388,
-        logged=dt.datetime(2023, 1, 10, 12, 34, 56, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        logged="2023-01-10 10:34:56+00:00",
     )  # fmt: skip
     record = case_record(row)
     assert record["measurement"] == "None" and record["level"] == "" and record["metadata"] == {}
     assert (record["log_start_line"], record["log_end_line"]) == ("", "388")
-    assert record["logged"] == "2023-01-10 10:34:56+00:00"  # UTC, no fraction when zero
     assert record["result"] == "fail"
+
+
+def test_time_text_is_utc_without_a_fraction_when_zero():
+    local = dt.datetime(2023, 1, 10, 12, 34, 56, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert time_text(local) == "2023-01-10 10:34:56+00:00"
+    assert time_text(local.replace(microsecond=5)) == "2023-01-10 10:34:56.000005+00:00"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2023-01-10 10:34:56.000000", "2023-01-10 10:34:56", "2023-01-10 10:34:56.123456",
+        "2023-01-10 10:34:56.000100", "2023-01-10T10:34:56.123456", "2023-01-10 10:34:56.12",
+        "2023-01-10",
+    ],
+)  # fmt: skip
+def test_stored_times_read_as_through_the_column_type(stored):
+    # SQLite's text, rewritten or parsed, reads as the UTC datetime the column gives
+    through_type = UTCDateTime().process_result_value(
+        sqlite.DATETIME().result_processor(sqlite.dialect(), None)(stored), sqlite.dialect()
+    )
+    assert stored_time_text(stored) == time_text(through_type)
+    assert stored_time_text(through_type) == time_text(through_type)  # PostgreSQL's datetime
 
 
 def test_measurement_keeps_its_stored_scale():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from gql_server.exports.logs import log_lines
 from gql_server.exports.rows import CaseRow
@@ -12,7 +11,7 @@ from gql_server.exports.tap13 import tap13
 FOO = CaseRow(
     id=1, name="foo", job_id=5, suite_id=1, suite="lava", result=1, measurement=None, units="",
     metadata=None, start_log_line=None, end_log_line=None,
-    logged=dt.datetime(2022, 7, 1, tzinfo=dt.UTC),
+    logged="2022-07-01 00:00:00+00:00",
 )  # fmt: skip
 BAR = dataclasses.replace(FOO, id=2, name="bar", result=0)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as dt
 from decimal import Decimal
 
 import yaml
@@ -25,7 +24,7 @@ PWD = CaseRow(
     metadata="case: linux-posix-pwd\ndefinition: 0_smoke-tests\nresult: fail\n",
     start_log_line=385,
     end_log_line=388,
-    logged=dt.datetime(2023, 1, 10, 12, 34, 56, 123456, tzinfo=dt.UTC),
+    logged="2023-01-10 12:34:56.123456+00:00",
 )
 PWD_TEXT = """\
 - name: linux-posix-pwd
