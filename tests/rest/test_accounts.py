@@ -133,7 +133,8 @@ def test_user_list_fields_order_and_filters(lab):
     assert list(admin) == USER_FIELDS and admin["is_superuser"] is True
     assert "password" not in admin
     member = rest_get(lab, "users/", "vis-admin", username="vis-member").json()
-    assert member["count"] == 1 and member["results"][0]["groups"] == ["vis-team"]
+    # (a personal job submitted by vis-member elsewhere adds its personal group)
+    assert member["count"] == 1 and "vis-team" in member["results"][0]["groups"]
     supers = rest_get(lab, "users/", "vis-admin", is_superuser="True", limit="1000").json()
     assert "vis-admin" in [u["username"] for u in supers["results"]]
     assert all(u["is_superuser"] for u in supers["results"])
@@ -223,12 +224,13 @@ def test_null_characters_are_refused_not_stored(lab):
     assert response.status_code == 400
     assert response.json() == {"first_name": ["Null characters are not allowed."]}
     filtered = rest_get(lab, "users/", "vis-admin", username="a\x00b")
-    assert filtered.json() == {"username": ["Null characters are not allowed."]}
+    assert filtered.status_code == 400
+    assert filtered.json() == {"detail": "Null characters are not allowed."}
     token = rest_call(
         lab, "POST", "remote-artifact-tokens/", "vis-member", json={"name": "n", "token": "\x00"}
     )
     assert token.json() == {"token": ["Null characters are not allowed."]}
-    assert rest_get(lab, "remote-artifact-tokens/a%00b/", "vis-member").status_code == 404
+    assert rest_get(lab, "remote-artifact-tokens/a%00b/", "vis-member").status_code == 400
     assert obtain(lab, "vis-admin", "\x00").status_code == 400
 
 
