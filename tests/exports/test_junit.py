@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 import xml.dom.minidom
 
-from gql_server.exports.junit import junit
+import pytest
+
+from gql_server.exports.junit import junit, xml_text
 from gql_server.exports.logs import log_lines
 from gql_server.exports.rows import CaseRow, SuiteRow
 
@@ -79,3 +81,20 @@ def test_durations_skips_empty_suites_and_failure_logs():
         ' time="0" timestamp="2022-07-01T00:56:02+00:00"/>\n</testsuites>\n'
     )
     xml.dom.minidom.parseString(text)  # well-formed
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", "", 'a "quoted" <b> & c', "bell\x07, tab\t, cr\r", "\ud800x", "é ü", 3.5]
+)
+def test_xml_text_drops_illegal_characters_and_escapes_markup(value):
+    legal = "".join(c for c in str(value) if c == "\t" or c == "\n" or c == "\r" or c >= " ")
+    legal = "".join(c for c in legal if not "\ud800" <= c <= "\udfff")
+    escaped = legal.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert xml_text(value) == escaped.replace('"', "&quot;")
+
+
+def test_names_and_class_names_are_escaped():
+    row = dataclasses.replace(FOO, name='a<"b">', suite="s&t", metadata="duration: '1.5'\n")
+    text = "".join(junit([SuiteRow(1, 13, "s&t")], [row], ENDED, classname_prefix="p<"))
+    assert '<testcase name="a&lt;&quot;b&quot;&gt;" time="1.500000"' in text
+    assert 'classname="p&lt;_s&amp;t"' in text
