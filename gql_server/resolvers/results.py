@@ -434,12 +434,12 @@ def _case_rows_statement() -> Select:
             TestCase.suite_id,
             TestSuite.name,
             TestCase.result,
-            TestCase.measurement,
+            type_coerce(TestCase.measurement, NullType()),  # read as the driver hands them
             TestCase.units,
             TestCase.metadata_,
             TestCase.start_log_line,
             TestCase.end_log_line,
-            type_coerce(TestCase.logged, NullType()),  # as the driver reads it: see _case_rows
+            type_coerce(TestCase.logged, NullType()),  # over: see _case_rows
         )
         .join(TestSuite, TestSuite.id == TestCase.suite_id)
         .join(TestJob, TestJob.id == TestSuite.job_id)
@@ -447,11 +447,14 @@ def _case_rows_statement() -> Select:
 
 
 def _case_rows(rows: Sequence[Row]) -> list[CaseRow]:
-    """Export rows of :func:`_case_rows_statement`'s rows. The time is read unconverted
-    and written straight as the exports' text (SQLite's stored text mostly needs no
-    parsing), instead of through the column type's timezone-aware datetime."""
+    """Export rows of :func:`_case_rows_statement`'s rows. The measurement and the time
+    are read unconverted, so that the statement's rows need no processing: the
+    measurement becomes the Decimal its column type gives (from SQLite's text or
+    PostgreSQL's Decimal), the time is written straight as the exports' text (SQLite's
+    stored text mostly needs no parsing)."""
     return [
-        CaseRow(id_, name, job, suite_id, suite, result, measured, units, metadata, start, end,
+        CaseRow(id_, name, job, suite_id, suite, result,
+                None if measured is None else Decimal(measured), units, metadata, start, end,
                 stored_time_text(logged))
         for id_, name, job, suite_id, suite, result, measured, units, metadata, start, end, logged
         in rows
