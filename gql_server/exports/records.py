@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -56,6 +57,22 @@ def stored_time_text(value: str | dt.datetime) -> str:
     if _STORED_TIME.match(value):
         return (value[:19] if value.endswith(".000000") else value) + "+00:00"
     return time_text(_SQLITE_TIME(value).replace(tzinfo=dt.UTC))
+
+
+_STORED_TIMES = re.compile(r"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\n)*\Z")
+
+
+def stored_time_texts(values: Sequence[Any]) -> list[str]:
+    """:func:`stored_time_text` of each value; SQLite's texts of a whole batch are
+    checked in one scan when all have SQLAlchemy's shape (microseconds included)."""
+    try:
+        whole = "\n".join(values) + "\n"
+    except TypeError:  # PostgreSQL's datetimes
+        whole = ""
+    if whole and _STORED_TIMES.match(whole):
+        return [text[:19] + "+00:00" if text.endswith(".000000") else text + "+00:00"
+                for text in values]  # fmt: skip
+    return [stored_time_text(value) for value in values]
 
 
 def _line(number: int | None) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy.types import NullType
 from gql_server.db.models import JobLog, TestCase, TestJob, TestSet, TestSuite, User
 from gql_server.exports.junit import Junit, JunitTotals
 from gql_server.exports.logs import log_lines
-from gql_server.exports.records import stored_time_text
+from gql_server.exports.records import stored_time_texts
 from gql_server.exports.render import render_batches
 from gql_server.exports.rows import CaseRow, SuiteRow
 from gql_server.exports.tap13 import Tap13
@@ -452,12 +452,13 @@ def _case_rows(rows: Sequence[Row]) -> list[CaseRow]:
     measurement becomes the Decimal its column type gives (from SQLite's text or
     PostgreSQL's Decimal), the time is written straight as the exports' text (SQLite's
     stored text mostly needs no parsing)."""
+    times = stored_time_texts([row[-1] for row in rows])
     return [
         CaseRow(id_, name, job, suite_id, suite, result,
                 None if measured is None else Decimal(measured), units, metadata, start, end,
-                stored_time_text(logged))
-        for id_, name, job, suite_id, suite, result, measured, units, metadata, start, end, logged
-        in rows
+                logged)
+        for (id_, name, job, suite_id, suite, result, measured, units, metadata, start, end, _),
+        logged in zip(rows, times, strict=True)
     ]  # fmt: skip
 
 

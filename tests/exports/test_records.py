@@ -14,6 +14,7 @@ from gql_server.exports.records import (
     case_record,
     parse_metadata,
     stored_time_text,
+    stored_time_texts,
     suite_record,
     time_text,
 )
@@ -101,6 +102,8 @@ def test_stored_times_read_as_through_the_column_type(stored):
     )
     assert stored_time_text(stored) == time_text(through_type)
     assert stored_time_text(through_type) == time_text(through_type)  # PostgreSQL's datetime
+    for batch in ([stored], [stored, "2023-01-10 10:34:56.000000"], [through_type] * 2):
+        assert stored_time_texts(batch) == [stored_time_text(value) for value in batch]
 
 
 def test_measurement_keeps_its_stored_scale():
