@@ -387,7 +387,7 @@ async def case_of_visible_job(
 
 # --- exports: rows of a visible job or suite, read in batches -----------------------------
 
-EXPORT_BATCH = 1000
+EXPORT_BATCH = 4000
 """Rows read per statement when exporting; memory stays that of one batch."""
 
 
