@@ -48,6 +48,7 @@ def test_job_with_its_relations(lab):
         " lava_scheduler_app_testjob_viewing_groups g WHERE g.testjob_id = j.id)"
         " AND EXISTS (SELECT 1 FROM lava_results_app_testsuite s WHERE s.job_id = j.id)"
         " AND j.description NOT LIKE 'xr-%'"  # a demo job, not one another test made
+        " AND j.start_time IS NOT NULL AND j.end_time IS NOT NULL"
         " ORDER BY j.id DESC LIMIT 1",
     )
     job = lab.client.execute(JOB_DETAIL, {"id": job_id}, token=lab.tokens["vis-admin"])["job"]
