@@ -44,7 +44,7 @@ def time_text(value: dt.datetime) -> str:
 
 # How SQLAlchemy stores a UTC time in SQLite (microseconds may be left out by other
 # writers), and how it reads any other text back.
-_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{6})?\Z")
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{6})?\Z", re.ASCII)
 _SQLITE_TIME = sqlite.DATETIME().result_processor(sqlite.dialect(), None)
 
 
@@ -59,7 +59,7 @@ def stored_time_text(value: str | dt.datetime) -> str:
     return time_text(_SQLITE_TIME(value).replace(tzinfo=dt.UTC))
 
 
-_STORED_TIMES = re.compile(r"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\n)*\Z")
+_STORED_TIMES = re.compile(r"(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\n)*\Z", re.ASCII)
 
 
 def stored_time_texts(values: Sequence[Any]) -> list[str]:
@@ -69,7 +69,7 @@ def stored_time_texts(values: Sequence[Any]) -> list[str]:
         whole = "\n".join(values) + "\n"
     except TypeError:  # PostgreSQL's datetimes
         whole = ""
-    if whole and _STORED_TIMES.match(whole):
+    if whole.count("\n") == len(values) and _STORED_TIMES.match(whole):  # one line each
         return [text[:19] + "+00:00" if text.endswith(".000000") else text + "+00:00"
                 for text in values]  # fmt: skip
     return [stored_time_text(value) for value in values]

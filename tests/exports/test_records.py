@@ -102,7 +102,7 @@ def test_stored_times_read_as_through_the_column_type(stored):
     )
     assert stored_time_text(stored) == time_text(through_type)
     assert stored_time_text(through_type) == time_text(through_type)  # PostgreSQL's datetime
-    for batch in ([stored], [stored, "2023-01-10 10:34:56.000000"], [through_type] * 2):
+    for batch in ([stored], [stored, "2023-01-10 10:34:56.000000"], [through_type] * 2, []):
         assert stored_time_texts(batch) == [stored_time_text(value) for value in batch]
 
 
@@ -125,3 +125,19 @@ def test_suite_record():
         "job": "13",
         "name": "lava",
     }
+
+
+def _outcome(read, value):
+    try:
+        return read(value)
+    except ValueError as error:
+        return type(error)
+
+
+def test_odd_stored_times_are_read_as_the_column_type_reads_them():
+    two_in_one = "2023-01-10 10:34:56.123456\n2023-01-10 10:34:56.123456"
+    other_digits = "2023-01-10 10:34:56.12345\u0661"  # an ARABIC-INDIC DIGIT ONE
+    column = sqlite.DATETIME().result_processor(sqlite.dialect(), None)
+    for odd in (two_in_one, other_digits):
+        expected = _outcome(lambda v: [time_text(column(v).replace(tzinfo=dt.UTC))], odd)
+        assert _outcome(stored_time_texts, [odd]) == expected
