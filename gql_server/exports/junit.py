@@ -42,7 +42,7 @@ def case_duration(row: CaseRow) -> float:
     """A case's ``duration`` metadata in seconds; 0 when it has none (as the suites'
     totals read them, metadata that does not mention ``duration`` has none)."""
     if not row.metadata or "duration" not in row.metadata:
-        return 0
+        return 0.0
     try:
         return float(parse_metadata(row.metadata).get("duration") or 0)
     except (TypeError, ValueError):
