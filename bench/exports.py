@@ -301,7 +301,7 @@ def profile(server: Server, path: str, seconds: int) -> list[str]:
             download("profiled", server, path, CSV_ROW)
     finally:
         sampler.wait()
-    return summarize_profile(output, f"gql-server exporting {path}")
+    return summarize_profile(output, f"gql-server exporting {path} (one download)")
 
 
 def describe(version: str, lab: Path, job_id: int, cases: int, rounds: int) -> list[str]:

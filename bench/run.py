@@ -436,7 +436,7 @@ def profile(wrk: Path, target: Target, seconds: int) -> list[str]:
         subprocess.run(sampler, capture_output=True, check=True)
     finally:
         load.wait()
-    return summarize_profile(output, target.label)
+    return summarize_profile(output, f"{target.label} under c16 load")
 
 
 def _frame_parts(frame: str) -> tuple[str, str]:
@@ -469,8 +469,7 @@ def summarize_profile(path: Path, label: str, top: int = 12) -> list[str]:
         return f"{100 * count / max(total, 1):5.1f}%"
 
     return [
-        f"py-spy profile of {label} under c16 load, GIL holder only ({total} samples,"
-        f" {path.relative_to(ROOT)})",
+        f"py-spy profile of {label}, GIL holder only ({total} samples, {path.relative_to(ROOT)})",
         "  self time by library: "
         + ", ".join(f"{name} {share(n).strip()}" for name, n in libraries.most_common(8)),
         f"  top {top} functions by self time:",
