@@ -44,6 +44,25 @@ class Settings:
     websocket_keep_alive_seconds: float = 15.0
     max_subscriptions_per_connection: int = 20
     open_stream_private_jobs: bool = False
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none | starttls | tls
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "root@localhost"
+    smtp_timeout_seconds: float = 10.0
+    irc_server: str | None = None
+    irc_port: int = 6667
+    irc_nick: str = "lava-bot"
+    irc_tls: bool = False
+    irc_timeout_seconds: float = 10.0
+    callback_allowed_hosts: str = ""  # comma-separated names, ".domain" suffixes, or "*"
+    callback_timeout_seconds: float = 5.0
+    notify_retry_limit: int = 5
+    notify_backoff_seconds: float = 30.0
+    notify_backoff_max_seconds: float = 3600.0
+    notify_lease_seconds: float = 300.0
+    notify_poll_seconds: float = 5.0
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given non-None values replaced."""

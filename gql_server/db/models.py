@@ -517,3 +517,38 @@ class RemoteArtifactsAuth(Base):
     name: Mapped[str] = mapped_column(String(100))
     token: Mapped[str] = mapped_column(String(200))
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+class NotificationDelivery(Base):
+    """One email, IRC message or callback request of a job's notification: the delivery
+    queue, written in the transaction that decides to notify (an outbox).
+
+    ``message`` holds what is sent, already rendered (subject and body, a line of text, or
+    a request). ``attempts`` counts claims; a claimed row's ``next_attempt`` is the end of
+    the claim's lease. ``last_error`` never holds a secret. Enqueueing the same
+    (job, event, kind, target) twice keeps the first row.
+    """
+
+    __tablename__ = "gql_server_notification"
+    __table_args__ = (
+        UniqueConstraint("job_id", "event", "kind", "target"),
+        Index("ix_gql_server_notification_due", "status", "next_attempt"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(2048))
+    message: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,245 @@
+"""The durable delivery queue of notifications (decisions.md §12).
+
+Rows of :class:`~gql_server.db.models.NotificationDelivery` are written by
+:func:`enqueue` in the caller's transaction (an outbox: nothing is queued unless the
+caller commits) and delivered by :func:`run_notifier`, a task of its own.
+
+Delivery is at least once. A worker *claims* a due row by a conditional ``UPDATE`` that
+counts the attempt and moves ``next_attempt`` to the end of a lease
+(``notify_lease_seconds``); it commits the claim, sends, then records the outcome with
+another conditional ``UPDATE``. Two workers never hold the same row: on PostgreSQL the
+second ``UPDATE`` waits for the first to commit and then no longer matches; on SQLite
+writes are serialised. A restart loses nothing: pending rows stay pending, and a row
+recorded ``sent`` is never claimed again. A worker that dies between the send and the
+record leaves the row claimed; when its lease ends, the row is due again and is sent a
+second time (an email, IRC line or callback cannot be taken back, and no receiver here
+can deduplicate). A row that keeps killing its worker still reaches the retry limit,
+since attempts are counted when claimed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gql_server.config import Settings
+from gql_server.db.models import NotificationDelivery
+from gql_server.db.types import utcnow
+from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("email", "irc", "callback")
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+BATCH = 20
+ERROR_LIMIT = 1000
+
+Sender = Callable[[str, Mapping[str, Any]], Awaitable[None]]
+"""Delivers one message to one target, or raises (see :mod:`gql_server.notify.errors`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A row this worker holds until ``lease_end``: what to send, and to whom."""
+
+    id: int
+    kind: str
+    target: str
+    message: dict[str, Any]
+    attempts: int
+    lease_end: dt.datetime
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    job_id: int,
+    event: str,
+    kind: str,
+    target: str,
+    message: Mapping[str, Any],
+    now: dt.datetime | None = None,
+) -> None:
+    """Queue one delivery in ``session``'s transaction; the caller commits.
+
+    ``event`` names what fired (``running``, ``finished``...). ``message`` is what the
+    sender of ``kind`` reads: ``{"subject", "body"}`` for ``email`` (target: the address),
+    ``{"text"}`` and optionally ``"server"`` for ``irc`` (target: a nick or channel),
+    ``{"method", "headers", "body"}`` for ``callback`` (target: the URL). Queueing the same
+    (job, event, kind, target) again does nothing.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(NotificationDelivery)
+        .values(
+            job_id=job_id,
+            event=event,
+            kind=kind,
+            target=target,
+            message=dict(message),
+            status=PENDING,
+            attempts=0,
+            next_attempt=now or utcnow(),
+            created=now or utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["job_id", "event", "kind", "target"])
+    )
+    await session.execute(statement)
+
+
+async def claim_due(
+    sessions: async_sessionmaker,
+    *,
+    lease_seconds: float,
+    now: dt.datetime | None = None,
+    limit: int = BATCH,
+) -> list[Claim]:
+    """Claim up to ``limit`` pending rows whose time has come, oldest first, and commit.
+
+    One ``UPDATE`` does it, so that on SQLite the claim takes the write lock at once, and
+    on PostgreSQL a row another worker claimed meanwhile fails the re-checked condition.
+    """
+    now = now or utcnow()
+    lease_end = now + dt.timedelta(seconds=lease_seconds)
+    table = NotificationDelivery
+    due = (table.status == PENDING, table.next_attempt <= now)
+    oldest = select(table.id).where(*due).order_by(table.next_attempt, table.id).limit(limit)
+    async with sessions() as session:
+        claimed = await session.execute(
+            update(table)
+            .where(table.id.in_(oldest.scalar_subquery()), *due)
+            .values(attempts=table.attempts + 1, next_attempt=lease_end)
+            .returning(table.id, table.kind, table.target, table.message, table.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        rows = claimed.all()
+        await session.commit()
+    return [
+        Claim(row.id, row.kind, row.target, row.message, row.attempts, lease_end)
+        for row in sorted(rows, key=lambda row: row.id)
+    ]
+
+
+def retry_delay(settings: Settings, attempts: int) -> dt.timedelta:
+    """The back-off after ``attempts`` failed attempts: doubling, capped."""
+    seconds = settings.notify_backoff_seconds * 2 ** max(0, attempts - 1)
+    return dt.timedelta(seconds=min(seconds, settings.notify_backoff_max_seconds))
+
+
+async def record_outcome(
+    sessions: async_sessionmaker,
+    settings: Settings,
+    claim: Claim,
+    error: DeliveryError | None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Mark a claimed row sent, due again after a back-off, or failed for good.
+
+    Does nothing if the claim was lost (its lease ended and another worker claimed it).
+    """
+    now = now or utcnow()
+    table = NotificationDelivery
+    if error is None:
+        values: dict[str, Any] = {"status": SENT, "sent": now, "last_error": None}
+    else:
+        text = (str(error) or type(error).__name__)[:ERROR_LIMIT]
+        final = (
+            isinstance(error, PermanentDeliveryError)
+            or claim.attempts >= settings.notify_retry_limit
+        )
+        values = {"last_error": text}
+        if final:
+            values["status"] = FAILED
+        else:
+            values["next_attempt"] = now + retry_delay(settings, claim.attempts)
+    async with sessions() as session:
+        await session.execute(
+            update(table)
+            .where(
+                table.id == claim.id,
+                table.status == PENDING,
+                table.attempts == claim.attempts,
+            )
+            .values(**values)
+        )
+        await session.commit()
+
+
+async def _deliver(sender: Sender | None, claim: Claim) -> DeliveryError | None:
+    if sender is None:
+        return PermanentDeliveryError(f"no sender for {claim.kind} notifications")
+    try:
+        await sender(claim.target, claim.message)
+    except DeliveryError as exc:
+        return exc
+    except Exception as exc:  # a sender's bug must not stop the queue
+        logger.exception("notification %s: the %s sender failed", claim.id, claim.kind)
+        return DeliveryError(f"{type(exc).__name__} in the {claim.kind} sender")
+    return None
+
+
+async def deliver_due(
+    sessions: async_sessionmaker,
+    settings: Settings,
+    senders: Mapping[str, Sender],
+    *,
+    now: dt.datetime | None = None,
+) -> int:
+    """Claim the due rows, send them concurrently, record each outcome; returns how many
+    were claimed. ``now`` fixes the clock (tests); by default the current time."""
+    claims = await claim_due(sessions, lease_seconds=settings.notify_lease_seconds, now=now)
+
+    async def one(claim: Claim) -> None:
+        error = await _deliver(senders.get(claim.kind), claim)
+        if error is not None:
+            logger.warning("notification %s (%s) not sent: %s", claim.id, claim.kind, error)
+        await record_outcome(sessions, settings, claim, error, now)
+
+    await asyncio.gather(*(one(claim) for claim in claims))
+    return len(claims)
+
+
+def default_senders(settings: Settings) -> dict[str, Sender]:
+    """The email, IRC and callback senders configured by ``settings``."""
+    from gql_server.notify.callback import CallbackSender
+    from gql_server.notify.irc import IrcSender
+    from gql_server.notify.smtp import SmtpSender
+
+    return {
+        "email": SmtpSender(settings),
+        "irc": IrcSender(settings),
+        "callback": CallbackSender(settings),
+    }
+
+
+async def run_notifier(
+    sessions: async_sessionmaker,
+    settings: Settings,
+    senders: Mapping[str, Sender],
+) -> None:
+    """Deliver due notifications until cancelled; run it as a task of its own.
+
+    Each round sends what is due, then waits ``notify_poll_seconds`` unless the round was
+    full. Database errors are logged and the round retried. Cancelled during a send, the
+    claimed rows wait for their lease to end and are sent again.
+    """
+    while True:
+        try:
+            claimed = await deliver_due(sessions, settings, senders)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("notifier round failed; retrying")
+            claimed = 0
+        if claimed < BATCH:
+            await asyncio.sleep(settings.notify_poll_seconds)
