@@ -7,6 +7,7 @@ import dataclasses
 import email
 import email.message
 import email.policy
+import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -70,3 +71,98 @@ class Mailbox:
         login, password = auth_data.login.decode(), auth_data.password.decode()
         self.logins.append((login, password))
         return AuthResult(success=password == "s3cret", handled=False)
+
+
+class Ngircd:
+    """A real ngIRCd on free loopback ports (plain, and TLS when given a certificate),
+    with a configuration of its own in ``folder``. It registers a client only after the
+    client answered its ``PING`` (``RequireAuthPing``)."""
+
+    def __init__(self, folder: Path, tls: tuple[Path, Path] | None = None) -> None:
+        from tests.support.server import free_port
+
+        self.port = free_port()
+        self.tls_port = free_port() if tls else None
+        config = folder / "ngircd.conf"
+        lines = [
+            "[Global]",
+            "Name = irc.test.invalid",
+            "Info = notification tests",
+            "Listen = 127.0.0.1",
+            f"Ports = {self.port}",
+            f"PidFile = {folder / 'ngircd.pid'}",
+            "MotdPhrase = hello",
+            "[Limits]",
+            "MaxConnectionsIP = 0",
+            "[Options]",
+            "PAM = no",
+            "Ident = no",
+            "DNS = no",
+            "RequireAuthPing = yes",
+        ]
+        if tls:
+            cert, key = tls
+            lines += ["[SSL]", f"CertFile = {cert}", f"KeyFile = {key}", f"Ports = {self.tls_port}"]
+        config.write_text("\n".join(lines) + "\n")
+        self.log = (folder / "ngircd.log").open("wb")
+        self.process = subprocess.Popen(
+            ["ngircd", "--nodaemon", "--config", str(config)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        for port in filter(None, (self.port, self.tls_port)):
+            wait_for(lambda port=port: self._accepts(port), f"ngircd on port {port}")
+
+    def _accepts(self, port: int) -> bool:
+        assert self.process.poll() is None, "ngircd exited"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """End the server and wait for it."""
+        self.process.terminate()
+        self.process.wait(timeout=DEADLINE_S)
+        self.log.close()
+
+
+class IrcWatcher:
+    """A second IRC client that registers as ``nick``, may join channels, and collects
+    the ``PRIVMSG`` lines it receives."""
+
+    def __init__(self, port: int, nick: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE_S)
+        self.buffer = b""
+        self.sock.sendall(f"NICK {nick}\r\nUSER {nick} 0 * :{nick}\r\n".encode())
+        self.read_until(lambda line: line.split(" ")[1:2] == ["001"])
+
+    def join(self, channel: str) -> None:
+        """Join ``channel`` and wait until joined."""
+        self.sock.sendall(f"JOIN {channel}\r\n".encode())
+        self.read_until(lambda line: line.split(" ")[1:2] == ["366"])
+
+    def read_until(self, wanted: Callable[[str], bool]) -> str:
+        """The first line received that ``wanted`` accepts; answers PING meanwhile."""
+        deadline = time.monotonic() + DEADLINE_S
+        while True:
+            while b"\r\n" in self.buffer:
+                raw, self.buffer = self.buffer.split(b"\r\n", 1)
+                line = raw.decode()
+                if line.startswith("PING"):
+                    self.sock.sendall(b"PONG" + raw[4:] + b"\r\n")
+                elif wanted(line):
+                    return line
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            chunk = self.sock.recv(4096)
+            assert chunk, "the IRC server closed the watcher's connection"
+            self.buffer += chunk
+
+    def privmsg(self) -> str:
+        """The next private or channel message received, as its raw line."""
+        return self.read_until(lambda line: line.split(" ")[1:2] == ["PRIVMSG"])
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.sock.close()
