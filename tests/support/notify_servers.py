@@ -7,8 +7,10 @@ import dataclasses
 import email
 import email.message
 import email.policy
+import http.server
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -166,3 +168,60 @@ class IrcWatcher:
     def close(self) -> None:
         """Disconnect."""
         self.sock.close()
+
+
+@dataclasses.dataclass
+class Hit:
+    """One request the hook server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class HookServer:
+    """A real HTTP server (``http.server`` in a thread) on a free loopback port that
+    records every request. ``/ok`` answers 200, ``/fail`` 500, ``/moved`` 302 to ``/ok``,
+    ``/slow`` answers only when the server stops."""
+
+    def __init__(self) -> None:
+        self.hits: list[Hit] = []
+        self.release = threading.Event()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server.hits.append(Hit(self.command, self.path, dict(self.headers), body))
+                if self.path.startswith("/slow"):
+                    server.release.wait(DEADLINE_S)
+                status = {"/fail": 500, "/moved": 302}.get(self.path.split("?")[0], 200)
+                self.send_response(status)
+                if status == 302:
+                    self.send_header("Location", "/ok")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        """The address of ``path`` on this server."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        """Release the slow requests and shut down."""
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
