@@ -527,9 +527,10 @@ class NotificationDelivery(Base):
     queue, written in the transaction that decides to notify (an outbox).
 
     ``message`` holds what is sent, already rendered (subject and body, a line of text, or
-    a request). ``attempts`` counts claims; a claimed row's ``next_attempt`` is the end of
-    the claim's lease. ``last_error`` never holds a secret. Enqueueing the same
-    (job, event, kind, target) twice keeps the first row.
+    a request). A callback's request carries its secret in a header, so ``message`` is for
+    the sender only, never shown. ``attempts`` counts claims; a claimed row's
+    ``next_attempt`` is the end of the claim's lease. ``last_error`` never holds a secret.
+    Enqueueing the same (job, event, kind, target) twice keeps the first row.
     """
 
     __tablename__ = "gql_server_notification"

@@ -33,7 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gql_server.config import Settings
 from gql_server.db.models import NotificationDelivery
 from gql_server.db.types import utcnow
+from gql_server.notify.callback import CallbackSender
 from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
+from gql_server.notify.irc import IrcSender
+from gql_server.notify.smtp import SmtpSender
 
 logger = logging.getLogger(__name__)
 
@@ -211,10 +214,6 @@ async def deliver_due(
 
 def default_senders(settings: Settings) -> dict[str, Sender]:
     """The email, IRC and callback senders configured by ``settings``."""
-    from gql_server.notify.callback import CallbackSender
-    from gql_server.notify.irc import IrcSender
-    from gql_server.notify.smtp import SmtpSender
-
     return {
         "email": SmtpSender(settings),
         "irc": IrcSender(settings),
@@ -230,16 +229,26 @@ async def run_notifier(
     """Deliver due notifications until cancelled; run it as a task of its own.
 
     Each round sends what is due, then waits ``notify_poll_seconds`` unless the round was
-    full. Database errors are logged and the round retried. Cancelled during a send, the
-    claimed rows wait for their lease to end and are sent again.
+    full. Database errors are logged and the round retried. Cancelled, it first lets the
+    current round finish (each send is bounded by its time-out) and record its outcomes,
+    so that a stop leaves no row claimed and sends nothing twice.
     """
     while True:
+        current = asyncio.ensure_future(_round(sessions, settings, senders))
         try:
-            claimed = await deliver_due(sessions, settings, senders)
+            claimed = await asyncio.shield(current)
         except asyncio.CancelledError:
+            await current
             raise
-        except Exception:
-            logger.exception("notifier round failed; retrying")
-            claimed = 0
         if claimed < BATCH:
             await asyncio.sleep(settings.notify_poll_seconds)
+
+
+async def _round(
+    sessions: async_sessionmaker, settings: Settings, senders: Mapping[str, Sender]
+) -> int:
+    try:
+        return await deliver_due(sessions, settings, senders)
+    except Exception:
+        logger.exception("notifier round failed; retrying")
+        return 0

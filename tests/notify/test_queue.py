@@ -15,7 +15,14 @@ from alembic.migration import MigrationContext
 from gql_server.config import Settings
 from gql_server.db.models import Base
 from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
-from gql_server.notify.queue import claim_due, deliver_due, enqueue, run_notifier
+from gql_server.notify.queue import (
+    KINDS,
+    claim_due,
+    default_senders,
+    deliver_due,
+    enqueue,
+    run_notifier,
+)
 from tests.support.databases import sync_url
 from tests.support.notify_queue import T0, queue_sessions, rows, seconds
 
@@ -186,24 +193,39 @@ def test_two_workers_never_send_a_row_twice(empty_database):
     assert {(r.status, r.attempts) for r in final} == {("sent", 1)}
 
 
-def test_run_notifier_delivers_in_its_own_task_and_stops_when_cancelled(empty_database):
-    sender = Recorder()
+class Gate:
+    """A sender that holds each send until released."""
 
+    def __init__(self) -> None:
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+        self.sent: list[str] = []
+
+    async def __call__(self, target: str, message: dict) -> None:
+        self.started.set()
+        await self.release.wait()
+        self.sent.append(target)
+
+
+def test_run_notifier_delivers_in_its_own_task_and_stops_after_its_round(empty_database):
     async def scenario():
+        sender = Gate()
         async with queue_sessions(empty_database) as sessions:
             task = asyncio.create_task(run_notifier(sessions, SETTINGS, {"email": sender}))
             await _enqueue(sessions, "late@example.com")
             async with asyncio.timeout(30):
-                while not sender.sent:
-                    await asyncio.sleep(0.02)
+                await sender.started.wait()
             task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=0.2)
+            sender.release.set()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            return task.cancelled(), await rows(sessions)
+            return done, sender.sent, task.cancelled(), await rows(sessions)
 
-    cancelled, final = asyncio.run(scenario())
+    done_before_release, sent, cancelled, final = asyncio.run(scenario())
+    assert not done_before_release  # the stop waited for the send in progress
     assert cancelled
-    assert [(r.target, r.status) for r in final] == [("late@example.com", "sent")]
+    assert sent == ["late@example.com"]
+    assert [(r.target, r.status, r.attempts) for r in final] == [("late@example.com", "sent", 1)]
 
 
 def test_the_model_matches_the_migration(empty_database):
@@ -222,3 +244,7 @@ def test_the_model_matches_the_migration(empty_database):
         ]
     engine.dispose()
     assert differences == []
+
+
+def test_default_senders_cover_every_kind():
+    assert set(default_senders(Settings())) == set(KINDS)
