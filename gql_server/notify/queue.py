@@ -81,7 +81,8 @@ async def enqueue(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(NotificationDelivery)
         .values(
