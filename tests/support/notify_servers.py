@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support.live import wait_for
+
 DEADLINE_S = 30.0
 
 
@@ -32,17 +34,6 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
-
-
-def wait_for(condition: Callable[[], Any], what: str, deadline_s: float = DEADLINE_S) -> Any:
-    """Poll ``condition`` until it is truthy; returns its value, fails after the deadline."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @dataclasses.dataclass
@@ -113,7 +104,7 @@ class Ngircd:
             stderr=subprocess.STDOUT,
         )
         for port in filter(None, (self.port, self.tls_port)):
-            wait_for(lambda port=port: self._accepts(port), f"ngircd on port {port}")
+            wait_for(lambda port=port: self._accepts(port), f"ngircd on port {port}", DEADLINE_S)
 
     def _accepts(self, port: int) -> bool:
         assert self.process.poll() is None, "ngircd exited"
