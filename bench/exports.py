@@ -43,7 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.run import (
     CACHE,
     HOST,
-    RESULTS,
     ROOT,
     Children,
     Server,
@@ -57,6 +56,7 @@ from bench.run import (
     start_ours,
     start_server,
     summarize_profile,
+    write_results,
 )
 from gql_server.exports.csv_layouts import CASE_COLUMNS
 
@@ -410,16 +410,6 @@ def benchmark(children: Children, args: argparse.Namespace) -> str:
     return text
 
 
-def write_results(text: str) -> Path:
-    """Write the report to bench/results/exports-<date>.txt (atomically)."""
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"exports-{dt.date.today().isoformat()}.txt"
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(text)
-    partial.rename(path)
-    return path
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -448,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     print()
     print(text, end="")
-    print(f"\nwritten to {write_results(text).relative_to(ROOT)}")
+    print(f"\nwritten to {write_results(text, 'exports').relative_to(ROOT)}")
     return 0
 
 
