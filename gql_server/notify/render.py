@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from gql_server.lab.enums import PRIORITY_HIGH, PRIORITY_LOW, PRIORITY_MEDIUM, JobHealth, JobState
+from gql_server.lab.legacy import job_status
 
 _PRIORITY_LABELS = {PRIORITY_LOW: "Low", PRIORITY_MEDIUM: "Medium", PRIORITY_HIGH: "High"}
-_QUEUED = frozenset({JobState.SUBMITTED, JobState.SCHEDULING, JobState.SCHEDULED})
-_FINISHED_STATUS = {
-    JobHealth.COMPLETE: (2, "complete"),
-    JobHealth.INCOMPLETE: (3, "incomplete"),
-    JobHealth.UNKNOWN: (3, "incomplete"),
-    JobHealth.CANCELED: (4, "canceled"),
+_LEGACY_CODES = {
+    "submitted": 0,
+    "running": 1,
+    "complete": 2,
+    "incomplete": 3,
+    "canceled": 4,
+    "canceling": 5,
 }
 # What LAVA's templates escape (HTML autoescaping), with the entities they write.
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
@@ -60,13 +62,8 @@ def legacy_status(state: JobState, health: JobHealth) -> tuple[int, str]:
     0 ``submitted`` (queued states), 1 ``running``, 2 ``complete``, 3 ``incomplete`` (also
     Finished with Unknown health), 4 ``canceled``, 5 ``canceling``.
     """
-    if state in _QUEUED:
-        return 0, "submitted"
-    if state is JobState.RUNNING:
-        return 1, "running"
-    if state is JobState.CANCELING:
-        return 5, "canceling"
-    return _FINISHED_STATUS[health]
+    word = job_status(state, health).lower()
+    return _LEGACY_CODES[word], word
 
 
 def job_url(url_prefix: str, display_id: str) -> str:
