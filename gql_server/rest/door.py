@@ -8,7 +8,6 @@ DRF response carries.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import AsyncIterator
 
@@ -44,8 +43,6 @@ from gql_server.rest.openapi import openapi_document
 from gql_server.rest.render import JsonResponse, answer
 from gql_server.rest.routing import Endpoint, read_only
 from gql_server.schema.result_cache import ResultCache
-
-logger = logging.getLogger("gql_server.rest")
 
 PREFIX = "/api/v0.2"
 # The v0.2 root's keys, in LAVA master's registration order (changes-since-2023.md §3.2).

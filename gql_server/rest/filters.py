@@ -83,17 +83,19 @@ def _label(field: Field, parameter: str, text: str) -> Any:
     raise _choice_error(parameter, text)
 
 
+_READERS = {
+    Kind.NUMBER: _number,
+    Kind.DECIMAL: _decimal,
+    Kind.DATETIME: _moment,
+    Kind.BOOLEAN: _boolean,
+}
+
+
 def _scalar(field: Field, parameter: str, text: str) -> Any:
     """One value of the field's kind."""
-    readers = {
-        Kind.NUMBER: _number,
-        Kind.DECIMAL: _decimal,
-        Kind.DATETIME: _moment,
-        Kind.BOOLEAN: _boolean,
-    }
     if field.kind is Kind.LABEL:
         return _label(field, parameter, text)
-    reader = readers.get(field.kind)
+    reader = _READERS.get(field.kind)
     return reader(parameter, text) if reader is not None else text
 
 
@@ -111,12 +113,12 @@ def _typed(field: Field, lookup: str, parameter: str, text: str) -> Any:
     return _scalar(field, parameter, text)
 
 
-def _metadata_path(parameter: str, parts: list[str]) -> tuple[tuple[str, ...], str]:
+def _document_path(field: Field, parts: list[str]) -> tuple[tuple[str, ...], str]:
     """The key path and lookup of ``metadata__<key>[__<key>...][__<lookup>]``."""
     if not parts or not parts[0]:
         raise RestError(400, ["Missing metadata key in 'metadata__'"])
     *keys, last = parts
-    if keys and last in FIELD_SETS["job"]["metadata"].lookups:  # type: ignore[union-attr]
+    if keys and last in field.lookups:
         return tuple(keys), last
     return (*keys, last), "exact"
 
@@ -147,7 +149,7 @@ def _document_condition(field: Field, parameter: str, parts: list[str], text: st
         if not isinstance(document, dict):
             raise RestError(400, [f"metadata__contains expects a JSON object, got '{text}'"])
         return lookup, _flattened(document)
-    path, lookup = _metadata_path(parameter, parts)
+    path, lookup = _document_path(field, parts)
     compared = Field(None, Kind.TEXT, frozenset())
     if lookup == "isnull" and text not in {"true", "false", "1", "0"}:
         raise RestError(400, [f"Invalid value for '{parameter}': expected true or false"])
