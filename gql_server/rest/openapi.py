@@ -45,8 +45,8 @@ def _field_schema(field: Field) -> dict[str, Any]:
 
 
 def filter_parameters(key: str, prefix: str = "", depth: int = 0) -> Iterable[dict[str, Any]]:
-    """A query parameter per field and lookup of field set ``key`` (relations followed
-    once), each also negatable with ``!``."""
+    """A query parameter per field and lookup of field set ``key``, relations followed
+    once (each filter may also be negated with ``!``, which is not listed)."""
     for name, entry in FIELD_SETS[key].items():
         full = f"{prefix}{name}"
         if isinstance(entry, Relation):
