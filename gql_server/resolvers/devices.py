@@ -758,15 +758,30 @@ def configuration_problem(text: str) -> str | None:
     return None
 
 
-async def _legacy_device_and_group(session: AsyncSession, hostname: Any, group: str) -> int:
-    """``system.*_perm_device``'s checks after the permission's: the hostname is a string,
-    the group and the device exist (BadInput each). Returns the group's id."""
-    if not isinstance(hostname, str):
-        raise BadInput("device argument must be a string")
+async def legacy_object_and_group(
+    session: AsyncSession, model: type, key: Any, group: str, *, not_string: str, absent: str
+) -> int:
+    """``system.*_perm_device`` and ``*_perm_device_type``'s checks after the permission's,
+    each a BadInput: ``not_string`` when ``key`` is not a string, then NO_GROUP when the
+    group does not exist, then ``absent`` when no ``model`` row has that key. Returns the
+    group's id."""
+    if not isinstance(key, str):
+        raise BadInput(not_string)
     group_id = await find_group_id(session, group, BadInput(NO_GROUP))
-    if await session.get(Device, hostname) is None:
-        raise BadInput("please use existing device hostname")
+    if await session.get(model, key) is None:
+        raise BadInput(absent)
     return group_id
+
+
+async def _legacy_device_and_group(session: AsyncSession, hostname: Any, group: str) -> int:
+    return await legacy_object_and_group(
+        session,
+        Device,
+        hostname,
+        group,
+        not_string="device argument must be a string",
+        absent="please use existing device hostname",
+    )
 
 
 async def assign_device_permission(

@@ -41,7 +41,6 @@ from gql_server.lab.enums import (
 )
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import (
-    NO_GROUP,
     Grant,
     GrantTable,
     MissingReferences,
@@ -49,6 +48,7 @@ from gql_server.resolvers.devices import (
     current_job_reference,
     devices_by_type,
     find_group_id,
+    legacy_object_and_group,
     record_device_change,
     require_superuser,
 )
@@ -608,14 +608,14 @@ async def revoke_device_type_permission(
 
 
 async def _legacy_type_and_group(session: AsyncSession, name: Any, group_name: str) -> int:
-    """``system.*_perm_device_type``'s checks after the permission's: the name is a string,
-    the group and the device type exist (BadInput each). Returns the group's id."""
-    if not isinstance(name, str):
-        raise BadInput("device_type name must be a string")
-    group = await find_group_id(session, group_name, BadInput(NO_GROUP))
-    if await session.get(DeviceType, name) is None:
-        raise BadInput("please use existing device type name")
-    return group
+    return await legacy_object_and_group(
+        session,
+        DeviceType,
+        name,
+        group_name,
+        not_string="device_type name must be a string",
+        absent="please use existing device type name",
+    )
 
 
 async def assign_device_type_permission(
