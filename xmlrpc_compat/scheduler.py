@@ -19,6 +19,7 @@ from gql_server.resolvers.errors import NotFound, PermissionDenied, Unauthentica
 from gql_server.resolvers.jobs import display_id, job_by_reference
 from xmlrpc_compat import scheduler_jobs
 from xmlrpc_compat.methods import INTERNAL_ERROR, Call, Fault, as_text, read_only
+from xmlrpc_compat.scheduler_devices import context_variables
 
 NAMESPACE = "scheduler"
 API_CLASS = "SchedulerAPI"
@@ -457,22 +458,6 @@ async def put_into_online_mode(
     await device_resolvers.change_device_health(call.ctx, name, DeviceHealth.UNKNOWN, refusal)
 
 
-def _config_context(context: Any) -> dict[str, Any]:
-    """The template variables of a ``context`` argument: nil for none, else a YAML
-    mapping (a struct is taken as it is)."""
-    if context is None:
-        return {}
-    try:
-        variables = yaml.safe_load(context) if isinstance(context, str) else context
-    except yaml.YAMLError as exc:
-        raise Fault(400, f"Job context '{context}' is not valid. {exc}") from exc
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict) or not all(isinstance(key, str) for key in variables):
-        raise Fault(400, f"Job context '{context}' is not valid. A YAML mapping is expected.")
-    return variables
-
-
 @read_only
 async def get_device_config(
     call: Call, device_hostname: Any, context: Any = None
@@ -490,7 +475,9 @@ async def get_device_config(
     """
     if not device_hostname:
         raise Fault(400, "Bad request: Device hostname was not specified.")
-    variables = _config_context(context)
+    variables = context_variables(
+        context, "Job context '{context}' is not valid. {problem}", "A YAML mapping is expected."
+    )
     name = as_text(device_hostname)
     await device_resolvers.checked_device(
         call.ctx,

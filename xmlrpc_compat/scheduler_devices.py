@@ -152,18 +152,23 @@ async def delete(call: Call, hostname: Any) -> None:
     await devices.delete_device(call.ctx, as_text(hostname))
 
 
-def _job_context(context: Any) -> dict[str, Any]:
-    """The Jinja2 variables of a YAML ``context`` argument (nil: none)."""
+def context_variables(
+    context: Any, message: str, not_mapping: str = "a YAML mapping is expected"
+) -> dict[str, Any]:
+    """The template variables of a ``context`` argument: nil for none, else a YAML
+    mapping (a struct is taken as it is). A bad one is fault 400 with ``message``, a
+    format string given the ``context`` and the ``problem`` (the YAML error, or
+    ``not_mapping``)."""
     if context is None:
         return {}
     try:
         variables = yaml.safe_load(context) if isinstance(context, str) else context
     except yaml.YAMLError as exc:
-        raise Fault(400, f"Job Context '{context}' is not valid: {exc}") from exc
+        raise Fault(400, message.format(context=context, problem=exc)) from exc
     if variables is None:
         return {}
     if not isinstance(variables, dict) or not all(isinstance(key, str) for key in variables):
-        raise Fault(400, f"Job Context '{context}' is not valid: a YAML mapping is expected")
+        raise Fault(400, message.format(context=context, problem=not_mapping))
     return variables
 
 
@@ -182,7 +187,7 @@ async def get_dictionary(
     """
     name = as_text(hostname)
     await devices.viewable_device(call.ctx, name)
-    variables = _job_context(context)
+    variables = context_variables(context, "Job Context '{context}' is not valid: {problem}")
     if render:
         text = await devices.render_device_configuration(call.ctx, name, variables)
     else:
