@@ -23,6 +23,7 @@ from gql_server.rest.fields import (
     FieldReader,
     attachment,
     include_retired,
+    label_or_none,
     lookup_name,
     serializer_refusals,
 )
@@ -208,16 +209,6 @@ async def store_dictionary(ctx: RequestContext, request: Request) -> Response:
     return answer({"message": "device config successfully updated"})
 
 
-def _health(value: Any) -> DeviceHealth | None:
-    """A device health from its label or name in any case; None for anything else."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return DeviceHealth.from_display(value)  # type: ignore[return-value]
-    except ValueError:
-        return None
-
-
 async def set_health(ctx: RequestContext, request: Request) -> Response:
     """``POST devices/<hostname>/set_health/`` with ``health`` and ``reason``: 202."""
     devices.require_device_writer(ctx)
@@ -226,7 +217,7 @@ async def set_health(ctx: RequestContext, request: Request) -> Response:
     wanted = data.get("health")
     try:
         await devices.set_listed_device_health(
-            ctx, hostname, include_retired(request), _health(wanted)
+            ctx, hostname, include_retired(request), label_or_none(DeviceHealth, wanted)
         )
     except devices.ObjectChangeRefused:
         raise RestError(403, {"message": "Permission denied"}) from None

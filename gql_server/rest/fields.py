@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +31,7 @@ _KEY_RANGE = range(-(2**31), 2**31)
 _TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1"}
 _FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0"}
 _NAME_LENGTH = 200
+_Label = TypeVar("_Label", bound=LabEnum)
 
 
 def lookup_name(request: Request, parameter: str) -> str:
@@ -53,6 +54,17 @@ def lookup_id(request: Request, parameter: str) -> int:
 def include_retired(request: Request) -> bool:
     """LAVA's ``?all=<anything non-empty>``: retired devices are listed too."""
     return bool(request.query_params.get("all"))
+
+
+def label_or_none(labels: type[_Label], value: Any) -> _Label | None:
+    """A member of ``labels`` from its label or name in any case; None for anything else
+    (the ``set_health`` actions' reading of ``health``)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return labels.from_display(value)  # type: ignore[return-value]
+    except ValueError:
+        return None
 
 
 def attachment(text: str, content_type: str, filename: str) -> Response:

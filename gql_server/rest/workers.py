@@ -20,7 +20,13 @@ from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.stored_files import FileKind
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import RestError, detail
-from gql_server.rest.fields import FieldReader, attachment, lookup_name, serializer_refusals
+from gql_server.rest.fields import (
+    FieldReader,
+    attachment,
+    label_or_none,
+    lookup_name,
+    serializer_refusals,
+)
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, lava_datetime
@@ -142,16 +148,6 @@ def _file_action(kind: FileKind, field: str, label: str, filename: str) -> dict[
     return {"GET": read, "POST": write}
 
 
-def _health(value: Any) -> WorkerHealth | None:
-    """A worker health from its label or name in any case; None for anything else."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return WorkerHealth.from_display(value)  # type: ignore[return-value]
-    except ValueError:
-        return None
-
-
 async def set_health(ctx: RequestContext, request: Request) -> Response:
     """``POST workers/<hostname>/set_health/`` (LAVA master) with ``health`` and an
     optional ``reason``: 202."""
@@ -159,7 +155,7 @@ async def set_health(ctx: RequestContext, request: Request) -> Response:
     hostname = lookup_name(request, "hostname")
     wanted = (await request_data(request, JSON_FORM_MULTIPART)).get("health")
     try:
-        await workers.set_listed_worker_health(ctx, hostname, _health(wanted))
+        await workers.set_listed_worker_health(ctx, hostname, label_or_none(WorkerHealth, wanted))
     except workers.InsufficientPermissions as exc:
         raise detail(403, exc.message) from None
     except ObjectChangeRefused:
