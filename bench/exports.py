@@ -51,12 +51,12 @@ from bench.run import (
     memory,
     read_only,
     remove_database,
+    report,
     server_env,
     sqlite_url,
     start_ours,
     start_server,
     summarize_profile,
-    write_results,
 )
 from gql_server.exports.csv_layouts import CASE_COLUMNS
 
@@ -430,16 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve_ceiling is not None:
         serve_ceiling(args.serve_ceiling, args.port)
         return 0
-    try:
-        with Children() as children:
-            text = benchmark(children, args)
-    except KeyboardInterrupt:
-        print("interrupted; servers stopped", file=sys.stderr)
-        return 130
-    print()
-    print(text, end="")
-    print(f"\nwritten to {write_results(text, 'exports').relative_to(ROOT)}")
-    return 0
+    return report(benchmark, args, "exports")
 
 
 if __name__ == "__main__":

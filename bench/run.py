@@ -624,6 +624,25 @@ def write_results(text: str, name: str = "graphql") -> Path:
     return path
 
 
+def report(
+    benchmark: Callable[[Children, argparse.Namespace], str],
+    args: argparse.Namespace,
+    name: str = "graphql",
+) -> int:
+    """Run ``benchmark`` with ``args``, print its report and write it to
+    bench/results/<name>-<date>.txt; the exit status (130 when interrupted)."""
+    try:
+        with Children() as children:
+            text = benchmark(children, args)
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped", file=sys.stderr)
+        return 130
+    print()
+    print(text, end="")
+    print(f"\nwritten to {write_results(text, name).relative_to(ROOT)}")
+    return 0
+
+
 def run_load_benchmark(
     name: str,
     description: str,
@@ -757,16 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; the exit status."""
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminated)
-    try:
-        with Children() as children:
-            text = benchmark(children, args)
-    except KeyboardInterrupt:
-        print("interrupted; servers stopped", file=sys.stderr)
-        return 130
-    print()
-    print(text, end="")
-    print(f"\nwritten to {write_results(text).relative_to(ROOT)}")
-    return 0
+    return report(benchmark, args)
 
 
 if __name__ == "__main__":
