@@ -111,31 +111,48 @@ def test_device_type_permissions(admin, member, anonymous):
     assert admin.scheduler.device_types.show(TYPE)["permissions"] == []
 
 
-def test_device_type_permission_faults(admin, member, staff, anonymous):
-    group = GROUPS[0]
+def _check_permission_faults(proxies, method, codename, target, group, messages):
+    """The faults both verbs of ``system.<verb>_<method>`` give: not logged in, no right to
+    change the object (``messages[0]``), a name that is no string (``messages[1]``), an
+    unknown group, and an unknown object (``messages[2]``)."""
+    admin, member, staff, anonymous = proxies
+    change, bad_name, missing = messages
     for verb in ("assign", "revoke"):
 
         def call(proxy, *arguments, verb=verb):
-            return getattr(proxy.system, f"{verb}_perm_device_type")(*arguments)
+            return getattr(proxy.system, f"{verb}_{method}")(*arguments)
 
-        assert fault(lambda c=call: c(anonymous, "view_devicetype", TYPE, group)) == (401, LOGIN)
+        assert fault(lambda c=call: c(anonymous, codename, target, group)) == (401, LOGIN)
         for proxy, name in ((member, "vis-member"), (staff, STAFF)):
-            assert fault(lambda c=call, p=proxy: c(p, "view_devicetype", TYPE, group)) == (
+            assert fault(lambda c=call, p=proxy: c(p, codename, target, group)) == (
                 403,
-                f"User '{name}' is missing permission lava_scheduler_app.change_devicetype.",
+                f"User '{name}' is missing permission lava_scheduler_app.{change}.",
             )
-        assert fault(lambda c=call: c(admin, "view_devicetype", 5, group)) == (
-            400,
-            "device_type name must be a string",
-        )
-        assert fault(lambda c=call: c(admin, "view_devicetype", TYPE, f"{PREFIX}-none")) == (
+        assert fault(lambda c=call: c(admin, codename, 5, group)) == (400, bad_name)
+        assert fault(lambda c=call: c(admin, codename, target, f"{PREFIX}-none")) == (
             400,
             "please use existing group name",
         )
-        assert fault(lambda c=call: c(admin, "view_devicetype", f"{PREFIX}-none", group)) == (
+        assert fault(lambda c=call: c(admin, codename, f"{PREFIX}-none", group)) == (
             400,
-            "please use existing device type name",
+            missing,
         )
+
+
+def test_device_type_permission_faults(admin, member, staff, anonymous):
+    group = GROUPS[0]
+    _check_permission_faults(
+        (admin, member, staff, anonymous),
+        "perm_device_type",
+        "view_devicetype",
+        TYPE,
+        group,
+        (
+            "change_devicetype",
+            "device_type name must be a string",
+            "please use existing device type name",
+        ),
+    )
     assign = admin.system.assign_perm_device_type
     for codename in ("fly", "view_device"):
         assert fault(lambda c=codename: assign(c, TYPE, group)) == (
@@ -170,29 +187,18 @@ def test_device_permissions(admin, member):
 
 def test_device_permission_faults(admin, member, staff, anonymous):
     group = GROUPS[1]
-    for verb in ("assign", "revoke"):
-
-        def call(proxy, *arguments, verb=verb):
-            return getattr(proxy.system, f"{verb}_perm_device")(*arguments)
-
-        assert fault(lambda c=call: c(anonymous, "view_device", DEVICE, group)) == (401, LOGIN)
-        for proxy, name in ((member, "vis-member"), (staff, STAFF)):
-            assert fault(lambda c=call, p=proxy: c(p, "view_device", DEVICE, group)) == (
-                403,
-                f"User '{name}' is missing permission lava_scheduler_app.change_device.",
-            )
-        assert fault(lambda c=call: c(admin, "view_device", 5, group)) == (
-            400,
+    _check_permission_faults(
+        (admin, member, staff, anonymous),
+        "perm_device",
+        "view_device",
+        DEVICE,
+        group,
+        (
+            "change_device",
             "device argument must be a string",
-        )
-        assert fault(lambda c=call: c(admin, "view_device", DEVICE, f"{PREFIX}-none")) == (
-            400,
-            "please use existing group name",
-        )
-        assert fault(lambda c=call: c(admin, "view_device", f"{PREFIX}-none", group)) == (
-            400,
             "please use existing device hostname",
-        )
+        ),
+    )
     assert fault(lambda: admin.system.assign_perm_device("view_devicetype", DEVICE, group)) == (
         -32603,
         f"{INTERNAL}Please use existing permission codename",
