@@ -27,12 +27,12 @@ _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _SAFE = re.compile(r"[A-Za-z0-9_./:+ -]*\Z")
 _SAFE_START = re.compile(r"[A-Za-z0-9_/]")
 _QUOTED = re.compile(r"'((?:[ -&(-~]|'')*)'\Z")
-# A word that is plain-safe and starts with a character no implicit resolver looks at:
-# always written plain and read back as itself (most names and values in metadata).
+# A word: a character no implicit resolver looks at, then only _WORD_CHARS. It is
+# plain-safe, always written plain and read back as itself (most names and values in
+# metadata).
 _WORD_START = "".join(
     c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/" if c not in _IMPLICIT
 )
-_WORD = re.compile(f"[{_WORD_START}][A-Za-z0-9_./+-]*\\Z")
 _WORD_CHARS = string.ascii_letters + string.digits + "_./+-"
 
 
@@ -122,8 +122,8 @@ def load_flat_mapping(text: str) -> dict[str, str] | None:
 def _pair(line: str) -> tuple[str, str] | None:
     """The key and string value of one ``key: value`` line; None if unsure. Most lines
     of a job's metadata repeat from case to case (``result: pass``): remembered."""
-    # A line is ``[A-Za-z_][A-Za-z0-9_]*: .+``; a value all of whose characters are word
-    # characters is a _WORD. Checked with string methods: a match costs more.
+    # A line is ``[A-Za-z_][A-Za-z0-9_]*: .+``; a value is a word when it starts with a
+    # _WORD_START and holds only _WORD_CHARS. Checked with string methods: a match costs more.
     key, separator, raw = line.partition(": ")
     if not (separator and raw and key.isascii() and key.isidentifier()):
         return None
@@ -138,8 +138,7 @@ _key_resolves_to_str = functools.lru_cache(maxsize=1024)(resolves_to_str)
 
 
 def _value(raw: str) -> str | None:
-    if _WORD.match(raw):
-        return raw
+    """The string value of a ``raw`` text that is not a word; None if unsure."""
     quoted = _QUOTED.match(raw)
     if quoted is not None:
         return quoted.group(1).replace("''", "'")
