@@ -330,16 +330,20 @@ async def counted_suites_window(
     return await _counted_window(ctx, matching, TestSuite.id, fields, ordering, offset, limit)
 
 
-async def suite_of_visible_job(ctx: RequestContext, job_id: int, suite_id: int) -> TestSuite:
-    """Suite ``suite_id`` of a visible job; NotFound when the job holds no such suite."""
-    statement = (await _visible_suites(ctx)).where(
-        TestSuite.job_id == job_id, TestSuite.id == suite_id
-    )
+async def _suite_of_visible_job(ctx: RequestContext, job_id: int, which: Any) -> TestSuite:
+    """The suite of a visible job that ``which`` (a clause on TestSuite) picks; NotFound
+    with LAVA's text when there is none."""
+    statement = (await _visible_suites(ctx)).where(TestSuite.job_id == job_id, which)
     async with ctx.db() as session:
         suite = (await session.scalars(statement)).first()
     if suite is None:
         raise NotFound(SUITE_NOT_FOUND)
     return suite
+
+
+async def suite_of_visible_job(ctx: RequestContext, job_id: int, suite_id: int) -> TestSuite:
+    """Suite ``suite_id`` of a visible job; NotFound when the job holds no such suite."""
+    return await _suite_of_visible_job(ctx, job_id, TestSuite.id == suite_id)
 
 
 async def counted_cases_window(
@@ -402,14 +406,7 @@ class Window:
 
 async def suite_of_job(ctx: RequestContext, job_id: int, name: str) -> TestSuite:
     """The suite called ``name`` of a visible job; NotFound with LAVA's text otherwise."""
-    statement = (await _visible_suites(ctx)).where(
-        TestSuite.job_id == job_id, TestSuite.name == name
-    )
-    async with ctx.db() as session:
-        suite = (await session.scalars(statement)).first()
-    if suite is None:
-        raise NotFound(SUITE_NOT_FOUND)
-    return suite
+    return await _suite_of_visible_job(ctx, job_id, TestSuite.name == name)
 
 
 async def suite_row_batches(
