@@ -79,39 +79,29 @@ def _line(number: int | None) -> str:
     return str(number) if number else ""
 
 
-CASE_KEYS = (
-    "name", "job", "suite", "result", "measurement", "unit", "level", "url", "id", "logged",
-    "log_start_line", "log_end_line", "metadata",
-)  # fmt: skip
-"""The keys of a test-case record, in LAVA master's order (``metadata`` last)."""
 RESULT_TEXT = {int(result): result.display for result in TestResult}
 """The export text of each result code."""
 
 
-def case_values(row: CaseRow) -> tuple[Any, ...]:
-    """The values of a test case's export record, in the order of :data:`CASE_KEYS`
-    (the CSV picks its columns from them, the YAML names them)."""
-    metadata = parse_metadata(row.metadata)
-    return (
-        row.name,
-        str(row.job_id),
-        str(row.suite),
-        RESULT_TEXT[row.result],
-        str(row.measurement),
-        row.units or "",
-        metadata.get("level", ""),
-        CASE_URL.format(id=row.id),
-        str(row.id),
-        row.logged,
-        _line(row.start_log_line),
-        _line(row.end_log_line),
-        metadata,
-    )
-
-
 def case_record(row: CaseRow) -> dict[str, Any]:
-    """The export record of one test case."""
-    return dict(zip(CASE_KEYS, case_values(row), strict=True))
+    """The export record of one test case, keys in LAVA master's order (``metadata``
+    last)."""
+    metadata = parse_metadata(row.metadata)
+    return {
+        "name": row.name,
+        "job": str(row.job_id),
+        "suite": str(row.suite),
+        "result": RESULT_TEXT[row.result],
+        "measurement": str(row.measurement),
+        "unit": row.units or "",
+        "level": metadata.get("level", ""),
+        "url": CASE_URL.format(id=row.id),
+        "id": str(row.id),
+        "logged": row.logged,
+        "log_start_line": _line(row.start_log_line),
+        "log_end_line": _line(row.end_log_line),
+        "metadata": metadata,
+    }
 
 
 def suite_record(row: SuiteRow) -> dict[str, str]:
