@@ -1,5 +1,6 @@
 """Real servers on loopback for the notification senders' tests: a self-signed
-certificate, an SMTP server (aiosmtpd), and waiting on a condition with a deadline."""
+certificate, an SMTP server (aiosmtpd), an IRC server (ngircd) and a watcher on it, and
+an HTTP server that records the callbacks it receives."""
 
 from __future__ import annotations
 
