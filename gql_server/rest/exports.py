@@ -20,15 +20,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from gql_server.db.models import TestJob
 from gql_server.exports.csv_layouts import CasesCsv
 from gql_server.exports.records import metadata_pairs
 from gql_server.exports.render import Layout, render_batches
 from gql_server.exports.yaml_layouts import CasesYaml
-from gql_server.resolvers import jobs, results
+from gql_server.resolvers import results
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.errors import NOT_FOUND, detail
 from gql_server.rest.job_results import path_id
+from gql_server.rest.jobs import visible_job
 from gql_server.rest.render import answer
 from gql_server.rest.routing import read_only
 
@@ -49,14 +49,6 @@ def download(
     headers = {"Content-Disposition": f"attachment; filename={filename}"}
     body = _nothing() if request.method == "HEAD" else chunks
     return StreamingResponse(body, media_type=media_type, headers=headers)
-
-
-async def visible_job(ctx: RequestContext, request: Request) -> TestJob:
-    """The path's job when the caller may see it; 404 otherwise (absent or hidden)."""
-    job = await jobs.get_job(ctx, path_id(request, "job_id"))
-    if job is None:
-        raise detail(404, NOT_FOUND)
-    return job
 
 
 def _whole(request: Request, name: str) -> int | None:
@@ -89,7 +81,7 @@ def chunk(request: Request) -> results.Window | None:
 async def _job_cases(
     ctx: RequestContext, request: Request, layout: Layout, media_type: str, suffix: str
 ) -> Response:
-    job = await visible_job(ctx, request)
+    job = await visible_job(ctx, path_id(request, "job_id"))
     window = chunk(request)
     batches = _nothing()
     if window is not None:
@@ -110,7 +102,7 @@ async def job_yaml(ctx: RequestContext, request: Request) -> Response:
 
 async def job_junit(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/junit/``: JUnit XML, class names prefixed by ``classname_prefix``."""
-    job = await visible_job(ctx, request)
+    job = await visible_job(ctx, path_id(request, "job_id"))
     prefix = request.query_params.get("classname_prefix", "")
     chunks = results.job_junit(ctx, job, prefix)
     return download(request, chunks, XML, f"job_{job.id}.xml")
@@ -118,7 +110,7 @@ async def job_junit(ctx: RequestContext, request: Request) -> Response:
 
 async def job_tap13(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/tap13/``: TAP 13 (LAVA sends it as YAML, with a ``.yaml`` name)."""
-    job = await visible_job(ctx, request)
+    job = await visible_job(ctx, path_id(request, "job_id"))
     return download(request, results.job_tap13(ctx, job.id), YAML, f"job_{job.id}.yaml")
 
 
@@ -156,7 +148,7 @@ def _line_index(request: Request, name: str) -> int | None:
 async def job_logs(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/logs/``: the job's log, or lines ``start`` (included) to ``end``
     (excluded); 404 when there is no log or the range selects nothing."""
-    job = await visible_job(ctx, request)
+    job = await visible_job(ctx, path_id(request, "job_id"))
     start, end = _line_index(request, "start"), _line_index(request, "end")
     content = await results.get_job_log(ctx, job.id)
     if content is None:
@@ -171,7 +163,7 @@ async def job_logs(ctx: RequestContext, request: Request) -> Response:
 
 async def job_metadata(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/metadata/``: the definition's metadata, one ``{name: value}`` each."""
-    job = await visible_job(ctx, request)
+    job = await visible_job(ctx, path_id(request, "job_id"))
     return answer({"metadata": metadata_pairs(job.metadata_)})
 
 

@@ -11,14 +11,15 @@ from starlette.responses import Response
 
 from gql_server.lab.enums import JobState
 from gql_server.lab.testdef import testdef_problem
-from gql_server.resolvers import jobs, submissions
+from gql_server.resolvers import submissions
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import PermissionDenied, Unauthenticated
 from gql_server.resolvers.permissions import require_login
 from gql_server.rest.body import request_data
-from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
+from gql_server.rest.errors import RestError, detail, required
 from gql_server.rest.fields import lookup_id
 from gql_server.rest.job_submission import refused, submitted
+from gql_server.rest.jobs import visible_job
 from gql_server.rest.render import answer
 from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 
@@ -82,9 +83,7 @@ async def cancel(ctx: RequestContext, request: Request) -> Response:
 
     A job already canceling or finished is left alone; one the caller may not cancel is
     LAVA's 403 ``Insufficient permissions``."""
-    job = await jobs.get_job(ctx, lookup_id(request, "job_id"))
-    if job is None:
-        raise detail(404, NOT_FOUND)
+    job = await visible_job(ctx, lookup_id(request, "job_id"))
     if JobState(job.state) not in (JobState.CANCELING, JobState.FINISHED):
         try:
             await submissions.cancel_job(ctx, job.id)

@@ -65,12 +65,17 @@ async def job_list(ctx: RequestContext, request: Request) -> Response:
     return answer(page(request, window, count, results))
 
 
-async def job_detail(ctx: RequestContext, request: Request) -> Response:
-    """``GET jobs/<id>/``: one visible job; 404 when it is absent, hidden or not an id."""
-    job = await jobs.get_job(ctx, lookup_id(request, "job_id"))
+async def visible_job(ctx: RequestContext, job_id: int) -> TestJob:
+    """The job when the caller may see it; LAVA's JSON 404 otherwise (absent or hidden)."""
+    job = await jobs.get_job(ctx, job_id)
     if job is None:
         raise detail(404, NOT_FOUND)
-    return await _shown(ctx, job)
+    return job
+
+
+async def job_detail(ctx: RequestContext, request: Request) -> Response:
+    """``GET jobs/<id>/``: one visible job; 404 when it is absent, hidden or not an id."""
+    return await _shown(ctx, await visible_job(ctx, lookup_id(request, "job_id")))
 
 
 async def submit(ctx: RequestContext, request: Request) -> Response:
