@@ -13,7 +13,7 @@ from gql_server.resolvers import jobs, submissions
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import NOT_FOUND, RestError, detail, required
-from gql_server.rest.fields import lookup_id
+from gql_server.rest.fields import NOT_BLANK, NOT_TEXT, lookup_id
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.job_submission import refused, submitted
 from gql_server.rest.pagination import Window, page
@@ -85,7 +85,7 @@ async def submit(ctx: RequestContext, request: Request) -> Response:
     if definition is None or definition == "":
         raise required("definition")
     if not isinstance(definition, str):
-        raise RestError(400, {"definition": ["Not a valid string."]})
+        raise RestError(400, {"definition": [NOT_TEXT]})
     try:
         return submitted(await submissions.submit_job(ctx, definition))
     except submissions.SubmissionRefused as exc:
@@ -106,9 +106,9 @@ async def job_update(ctx: RequestContext, request: Request) -> Response:
         return await _shown(ctx, job)
     definition = data["definition"]
     if not isinstance(definition, str):
-        raise RestError(400, {"definition": ["Not a valid string."]})
+        raise RestError(400, {"definition": [NOT_TEXT]})
     if not definition:
-        raise RestError(400, {"definition": ["This field may not be blank."]})
+        raise RestError(400, {"definition": [NOT_BLANK]})
     try:
         changed = await submissions.change_definition(ctx, job.id, definition)
     except submissions.SubmissionRefused as exc:
