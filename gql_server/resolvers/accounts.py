@@ -20,9 +20,9 @@ from gql_server.db.models import AuthToken, Group, TestJob, User, UserGroup
 from gql_server.db.types import utcnow
 from gql_server.lab import passwords, secrets
 from gql_server.resolvers.context import RequestContext
-from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied
+from gql_server.resolvers.errors import BadInput, NotFound
 from gql_server.resolvers.lookups import Field, Kind, counted_window
-from gql_server.resolvers.permissions import require_login
+from gql_server.resolvers.permissions import require_superuser
 from gql_server.resolvers.rows import existing
 from gql_server.resolvers.users import NewToken
 
@@ -43,13 +43,6 @@ class FieldError(BadInput):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-def require_superuser(ctx: RequestContext) -> None:
-    """Unauthenticated for an anonymous caller, PermissionDenied for any other non-superuser."""
-    require_login(ctx)
-    if not ctx.viewer.is_superuser:
-        raise PermissionDenied("only a superuser may do this")
 
 
 # --- tokens for a password ----------------------------------------------------------------

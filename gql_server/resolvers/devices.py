@@ -57,6 +57,7 @@ from gql_server.resolvers.permissions import (
     require_global,
     require_login,
     require_staff,
+    require_superuser,
 )
 from gql_server.resolvers.rows import existing
 from gql_server.resolvers.stored_files import FileKind, delete_file, read_file, write_file
@@ -835,14 +836,6 @@ def require_device_writer(ctx: RequestContext) -> None:
     """DRF's model permission on the REST door's device POSTs: the global ``add_device``
     (Unauthenticated when anonymous, else PermissionDenied)."""
     require_global(ctx, ADD_DEVICE)
-
-
-def require_superuser(ctx: RequestContext) -> None:
-    """DRF's superuser-only routes: Unauthenticated for an anonymous caller, then
-    PermissionDenied unless the caller is a superuser."""
-    require_login(ctx)
-    if not ctx.viewer.is_superuser:
-        raise PermissionDenied("only superusers may do this")
 
 
 async def _listed(ctx: RequestContext, include_retired: bool) -> Select:

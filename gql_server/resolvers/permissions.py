@@ -69,6 +69,14 @@ def require_staff(ctx: RequestContext) -> None:
         raise PermissionDenied("forbidden")
 
 
+def require_superuser(ctx: RequestContext) -> None:
+    """The superuser-only doors' check: Unauthenticated (``LOGIN_REQUIRED``) for an
+    anonymous caller, then PermissionDenied unless the caller is a superuser."""
+    require_login(ctx)
+    if not ctx.viewer.is_superuser:
+        raise PermissionDenied("only a superuser may do this")
+
+
 @dataclasses.dataclass(frozen=True)
 class HiddenInventory:
     """Names of the device types, devices and workers the viewer may not see."""

@@ -47,6 +47,7 @@ from gql_server.resolvers.permissions import (
     can_change_device,
     hidden_inventory,
     require_login,
+    require_superuser,
 )
 
 _REFERENCE = re.compile(r"[0-9]{1,10}(\.[0-9]{1,6})?")
@@ -379,16 +380,10 @@ def _is_over(job: TestJob) -> bool:
     return JobState(job.state) in (JobState.CANCELING, JobState.FINISHED)
 
 
-def _require_superuser(ctx: RequestContext) -> None:
-    require_login(ctx)
-    if not ctx.viewer.is_superuser:
-        raise PermissionDenied("only a superuser may do this")
-
-
 async def job_for_superuser(ctx: RequestContext, job_id: int) -> TestJob:
     """The job with this id, for a superuser about to change it: Unauthenticated or
     PermissionDenied for anyone else, NotFound when there is none."""
-    _require_superuser(ctx)
+    require_superuser(ctx)
     job = await get_job(ctx, job_id)
     if job is None:
         raise NotFound(f"Job '{job_id}' was not found.")
