@@ -9,7 +9,7 @@ import xmlrpc.client
 import pytest
 
 from tests.support.definitions import SINGLE, usable_device_type
-from tests.support.xmlrpc import LOGIN_REQUIRED, fault, new_user, xmlrpc_proxy
+from tests.support.xmlrpc import LOGIN_REQUIRED, fault, new_user
 
 
 def unique(label: str) -> str:
@@ -20,8 +20,7 @@ def missing(username: str, permission: str) -> tuple[int, str]:
     return 403, f"User '{username}' is missing permission {permission}."
 
 
-def test_anonymous_callers_must_authenticate(lab):
-    anonymous = xmlrpc_proxy(lab.server.base_url)
+def test_anonymous_callers_must_authenticate(anonymous):
     assert fault(lambda: anonymous.auth.users.list()) == LOGIN_REQUIRED
     assert fault(lambda: anonymous.auth.users.add("xr-auth-nobody")) == LOGIN_REQUIRED
     assert fault(lambda: anonymous.auth.users.groups.list("vis-owner")) == LOGIN_REQUIRED

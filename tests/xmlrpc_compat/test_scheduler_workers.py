@@ -105,7 +105,7 @@ def events_since(database: sqlalchemy.Engine, after: int) -> list[tuple[str, dic
         return [(topic.rpartition(".")[2], json.loads(data)) for topic, data in rows]
 
 
-def test_add_show_list_and_delete(lab, admin, member):
+def test_add_show_list_and_delete(lab, admin, member, anonymous):
     admin.scheduler.workers.add("xr-workers-a", "rack 3")
     admin.scheduler.workers.add("xr-workers-b", None, True)
     shown = admin.scheduler.workers.show("xr-workers-a")
@@ -117,7 +117,6 @@ def test_add_show_list_and_delete(lab, admin, member):
     assert shown["default_config"] and shown["default_env"] and shown["default_env_dut"]
     assert isinstance(shown["token"], str) and len(shown["token"]) == 32
     assert list(member.scheduler.workers.show("xr-workers-a")) == SHOW_KEYS
-    anonymous = xmlrpc_proxy(lab.server.base_url)
     assert anonymous.scheduler.workers.show("xr-workers-b")["health"] == "Retired"
 
     listed = anonymous.scheduler.workers.list()
@@ -153,8 +152,7 @@ def test_adding_emits_the_worker_event(admin, database):
     admin.scheduler.workers.delete("xr-workers-new")
 
 
-def test_changes_need_global_permissions(lab, admin, member, operator):
-    anonymous = xmlrpc_proxy(lab.server.base_url)
+def test_changes_need_global_permissions(lab, admin, member, operator, anonymous):
     admin.scheduler.workers.add("xr-workers-perm")
     calls = {
         "add_worker": lambda proxy: proxy.scheduler.workers.add("xr-workers-other"),
@@ -232,7 +230,7 @@ def test_health_cascades_to_devices_with_events(admin, database):
 
 
 @pytest.mark.parametrize(("suffix", "missing", "label"), FILES, ids=[f[0] for f in FILES])
-def test_configuration_files(lab, admin, member, suffix, missing, label):
+def test_configuration_files(lab, admin, member, anonymous, suffix, missing, label):
     hostname = f"xr-workers-{suffix.replace('_', '-')}"
     admin.scheduler.workers.add(hostname)
     get = getattr(member.scheduler.workers, f"get_{suffix}")
@@ -244,7 +242,7 @@ def test_configuration_files(lab, admin, member, suffix, missing, label):
     assert put(hostname, text) is True
     assert get(hostname) == xmlrpc.client.Binary(text.encode())
     assert member.scheduler.workers.show(hostname)[default_key] is False
-    assert xmlrpc_proxy(lab.server.base_url).scheduler.workers.show(hostname)[default_key] is False
+    assert anonymous.scheduler.workers.show(hostname)[default_key] is False
 
     assert fault(lambda: put(hostname, "a: [1,")) == (
         400,
@@ -285,9 +283,7 @@ def hidden_worker(lab, admin, database) -> Iterator[str]:
     admin.scheduler.workers.delete("xr-workers-hidden")
 
 
-def test_hidden_worker(lab, member, hidden_worker):
-    outsider = xmlrpc_proxy(lab.server.base_url, "vis-outsider", lab.tokens["vis-outsider"])
-    anonymous = xmlrpc_proxy(lab.server.base_url)
+def test_hidden_worker(lab, member, outsider, anonymous, hidden_worker):
     for proxy, username in ((outsider, "vis-outsider"), (anonymous, "AnonymousUser")):
         denied = (403, f"Worker '{hidden_worker}' not available to user '{username}'.")
         assert fault(lambda p=proxy: p.scheduler.workers.show(hidden_worker)) == denied
