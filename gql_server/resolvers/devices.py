@@ -896,19 +896,32 @@ _REFERENCES = (
 )
 
 
-async def _missing_references(session: AsyncSession, values: dict[str, Any]) -> dict[str, object]:
+async def missing_references(
+    session: AsyncSession,
+    references: Sequence[tuple[str, type]],
+    values: dict[str, Any],
+    many: str,
+    many_key: Any,
+) -> dict[str, object]:
+    """What a serializer's write names that does not exist, by key: each of ``references``
+    (a key and the model its value is a primary key of) given a value, then the first of
+    the list ``values[many]`` that no row has as ``many_key``."""
     missing: dict[str, object] = {}
-    for key, model in _REFERENCES:
+    for key, model in references:
         value = values.get(key)
         if value is not None and await session.get(model, value) is None:
             missing[key] = value
-    wanted = values.get("tag_ids") or []
+    wanted = values.get(many) or []
     if wanted:
-        found = set(await session.scalars(select(Tag.id).where(Tag.id.in_(wanted))))
-        absent = [tag for tag in wanted if tag not in found]
+        found = set(await session.scalars(select(many_key).where(many_key.in_(wanted))))
+        absent = [item for item in wanted if item not in found]
         if absent:
-            missing["tag_ids"] = absent[0]
+            missing[many] = absent[0]
     return missing
+
+
+async def _missing_references(session: AsyncSession, values: dict[str, Any]) -> dict[str, object]:
+    return await missing_references(session, _REFERENCES, values, "tag_ids", Tag.id)
 
 
 async def _write_device_values(

@@ -49,6 +49,7 @@ from gql_server.resolvers.devices import (
     devices_by_type,
     find_group_id,
     legacy_object_and_group,
+    missing_references,
     record_device_change,
     require_superuser,
 )
@@ -884,17 +885,8 @@ async def _write_device_type_values(
 ) -> None:
     """Check then set the given columns and ``core_names`` (replacing the cores);
     MissingReferences for a value naming no row."""
-    missing: dict[str, object] = {}
-    for key, model in _TYPE_REFERENCES:
-        value = values.get(key)
-        if value is not None and await session.get(model, value) is None:
-            missing[key] = value
+    missing = await missing_references(session, _TYPE_REFERENCES, values, "core_names", Core.name)
     cores = list(dict.fromkeys(values.get("core_names") or []))
-    if cores:
-        found = set(await session.scalars(select(Core.name).where(Core.name.in_(cores))))
-        absent = [core for core in cores if core not in found]
-        if absent:
-            missing["core_names"] = absent[0]
     if missing:
         raise MissingReferences(missing)
     for key, value in values.items():
