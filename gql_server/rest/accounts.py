@@ -40,14 +40,6 @@ def _field_refusal(exc: accounts.FieldError) -> RestError:
     return RestError(400, {exc.field: [exc.message]})
 
 
-def _check(reader: FieldReader, name: str, pattern: re.Pattern[str], message: str) -> None:
-    """A validator run on a field read well: refuse a value ``pattern`` does not match."""
-    value = reader.values.get(name)
-    if value and not pattern.fullmatch(value):
-        del reader.values[name]
-        reader.errors[name] = [message]
-
-
 # --- token/ ------------------------------------------------------------------------------
 
 
@@ -73,12 +65,12 @@ def read_user(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     ``partial``); DRF's 400 naming every field refused."""
     reader = FieldReader(data, partial)
     reader.text("username", required=True, nullable=False, blank=False, max_length=150)
-    _check(reader, "username", _USERNAME, BAD_USERNAME)
+    reader.check("username", _USERNAME.fullmatch, BAD_USERNAME)
     reader.text("password", nullable=False, blank=False)
     for name in ("first_name", "last_name"):
         reader.text(name, nullable=False, max_length=150)
     reader.text("email", nullable=False, max_length=254)
-    _check(reader, "email", _EMAIL, "Enter a valid email address.")
+    reader.check("email", _EMAIL.fullmatch, "Enter a valid email address.")
     for name in ("is_active", "is_staff", "is_superuser"):
         reader.boolean(name)
     reader.names("groups")

@@ -10,7 +10,7 @@ Lookups by name in a path (``devices/<hostname>/``) go through :func:`lookup_nam
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -27,6 +27,7 @@ NOT_TEXT = "Not a valid string."
 NOT_INTEGER = "A valid integer is required."
 NOT_BOOLEAN = "Must be a valid boolean."
 NO_NUL = "Null characters are not allowed."
+BAD_NAME = "Enter a name without '/' or NUL characters."
 _KEY_RANGE = range(-(2**31), 2**31)
 _TRUE = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1"}
 _FALSE = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0"}
@@ -133,10 +134,17 @@ class FieldReader:
     def name(self, name: str, key: str | None = None, *, max_length: int) -> None:
         """A required primary-key name: not blank, no ``/`` and no NUL."""
         self.text(name, key, required=True, nullable=False, blank=False, max_length=max_length)
+        self.check(name, lambda value: "/" not in value, BAD_NAME, key)
+
+    def check(
+        self, name: str, valid: Callable[[str], object], message: str, key: str | None = None
+    ) -> None:
+        """A validator run on a text field read well: its value (when not empty) is
+        refused with ``message`` unless ``valid`` holds for it."""
         value = self.values.get(key or name)
-        if value is not None and ("/" in value or "\x00" in value):
+        if value and not valid(value):
             del self.values[key or name]
-            self.errors[name] = ["Enter a name without '/' or NUL characters."]
+            self.errors[name] = [message]
 
     def integer(
         self,
