@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.definitions import MULTINODE, SINGLE, usable_device_type
-from tests.support.rest import allowed_methods, rest_call, rest_get
+from tests.support.rest import allowed_methods, rest_call, rest_get, submitted_id
 from tests.support.xmlrpc import proxy_as
 
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
@@ -37,12 +37,6 @@ def single(device_type: str, visibility: str = "public") -> str:
 
 def submit(lab, viewer: str | None, definition, **kwargs):
     return rest_call(lab, "POST", "jobs/", viewer, json={"definition": definition}, **kwargs)
-
-
-def submitted_id(lab, viewer: str, definition: str) -> int:
-    response = submit(lab, viewer, definition)
-    assert response.status_code == 201, response.text
-    return response.json()["job_ids"][0]
 
 
 def state_of(lab, job) -> tuple[str, str]:

@@ -8,7 +8,7 @@ import xmlrpc.client
 import pytest
 
 from tests.support.definitions import SINGLE, usable_device_type
-from tests.support.rest import rest_call, rest_get
+from tests.support.rest import rest_call, rest_get, submitted_id
 from tests.support.xmlrpc import execute, proxy_as
 
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
@@ -25,11 +25,7 @@ def single(device_type: str, visibility: str = "public") -> str:
 
 
 def queued(lab, device_type: str) -> int:
-    response = rest_call(
-        lab, "POST", "jobs/", "vis-member", json={"definition": single(device_type)}
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["job_ids"][0]
+    return submitted_id(lab, "vis-member", single(device_type))
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])

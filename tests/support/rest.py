@@ -28,6 +28,13 @@ def rest_call(lab, method: str, path: str, viewer: str | None = None, **kwargs) 
     )
 
 
+def submitted_id(lab, viewer: str, definition: str) -> int:
+    """The id of the job ``viewer`` submits with ``POST jobs/`` (which must answer 201)."""
+    response = rest_call(lab, "POST", "jobs/", viewer, json={"definition": definition})
+    assert response.status_code == 201, response.text
+    return response.json()["job_ids"][0]
+
+
 def allowed_methods(lab, path: str) -> str:
     """The ``Allow`` header of an anonymous ``OPTIONS /api/v0.2/<path>``, which must
     answer 200."""
