@@ -9,13 +9,14 @@ import pytest
 
 from gql_server.rest.auth import credentials
 from gql_server.rest.errors import RestError
+from tests.support.rest import rest_call
 
-WHOAMI = "/api/v0.2/system/whoami/"
+WHOAMI = "system/whoami/"
 
 
 def whoami(lab, authorization: str | None) -> httpx.Response:
     headers = {"Authorization": authorization} if authorization else {}
-    return httpx.get(lab.server.base_url + WHOAMI, headers=headers)
+    return rest_call(lab, "GET", WHOAMI, headers=headers)
 
 
 def test_token_header_any_case_and_basic_user_token(lab):
@@ -37,8 +38,8 @@ def test_token_header_any_case_and_basic_user_token(lab):
     ],
 )
 def test_a_bad_token_is_refused_with_403_even_on_a_read(lab, header):
-    for path in (WHOAMI, "/api/v0.2/jobs/"):
-        response = httpx.get(lab.server.base_url + path, headers={"Authorization": header})
+    for path in (WHOAMI, "jobs/"):
+        response = rest_call(lab, "GET", path, headers={"Authorization": header})
         assert response.status_code == 403
         assert response.json() == {"detail": "Invalid token."}
         assert "www-authenticate" not in response.headers
