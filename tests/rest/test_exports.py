@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import socket
 import threading
-import time
 import xml.dom.minidom
 from collections.abc import Iterator
 from decimal import Decimal
@@ -26,6 +25,7 @@ from gql_server.db.models import JobLog, TestCase, TestJob, TestSuite, User
 from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.resolvers.context import RequestContext, Viewer
 from gql_server.resolvers.results import EXPORT_BATCH, Window, job_case_batches
+from tests.support.live import wait_for
 from tests.support.rest import rest_call, rest_get
 from tests.support.server import free_port
 from tests.support.xmlrpc import xmlrpc_proxy
@@ -332,10 +332,8 @@ def in_process(lab, monkeypatch) -> Iterator[InProcessServer]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
+    wait_for(lambda: server.started or not thread.is_alive(), "the server", deadline_s=60)
+    assert server.started, "server did not start"
     sqlalchemy.event.listen(sqlalchemy.Engine, "before_cursor_execute", count)
     try:
         yield InProcessServer(f"127.0.0.1:{port}", batch_reads, closed)
