@@ -42,6 +42,7 @@ from gql_server.resolvers.filter_fields import FIELD_SETS
 from gql_server.resolvers.lookups import Condition, FieldSet, order_columns, where_clauses
 from gql_server.resolvers.pagination import FIRST_PAGE, Page, PageArgs, SortKey, paginate
 from gql_server.resolvers.permissions import job_visible, visible_job_ids
+from gql_server.resolvers.rows import existing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,11 +278,8 @@ CASE_NOT_FOUND = "Specified test case not found."
 async def results_job(ctx: RequestContext, job_id: int) -> TestJob:
     """The job whose suites and cases are asked for, as LAVA master checks it: NotFound
     when there is no such job, PermissionDenied when the viewer may not see it."""
-    statement = select(TestJob).where(TestJob.id == job_id)
     async with ctx.db() as session:
-        job = (await session.scalars(statement)).first()
-    if job is None:
-        raise NotFound(f"Job '{job_id}' was not found.")
+        job = await existing(session, TestJob, job_id, f"Job '{job_id}' was not found.")
     if job.id not in await visible_job_ids(ctx, [job.id]):
         raise PermissionDenied(f"Job '{job_id}' is not visible.")
     return job
