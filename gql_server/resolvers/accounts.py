@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import AuthToken, Group, TestJob, User, UserGroup
+from gql_server.db.models import Group, TestJob, User, UserGroup
 from gql_server.db.types import utcnow
-from gql_server.lab import passwords, secrets
+from gql_server.lab import passwords
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput, NotFound
 from gql_server.resolvers.lookups import Field, Kind, counted_window
 from gql_server.resolvers.permissions import require_superuser
 from gql_server.resolvers.rows import existing
-from gql_server.resolvers.users import NewToken
+from gql_server.resolvers.users import NewToken, issue_token
 
 _USER_ORDER_FIELDS = {
     "username": Field(User.username, Kind.TEXT, frozenset()),
@@ -59,14 +59,7 @@ async def token_for_password(
     matches = await asyncio.to_thread(passwords.check_password, password, stored)
     if user is None or not user.is_active or not matches:
         return None
-    secret = secrets.new_secret()
-    token = AuthToken(
-        secret=secrets.digest(secret), description=description, user_id=user.id, created_on=utcnow()
-    )
-    async with ctx.db() as session:
-        session.add(token)
-        await ctx.commit(session)
-    return NewToken(token=token, secret=secret)
+    return await issue_token(ctx, user.id, description)
 
 
 # --- users --------------------------------------------------------------------------------

@@ -232,6 +232,12 @@ async def create_token(
         if user is None:
             raise NotFound(f"no user named {username!r}")
         user_id = user.id
+    return await issue_token(ctx, user_id, description)
+
+
+async def issue_token(ctx: RequestContext, user_id: int, description: str) -> NewToken:
+    """A new token of user ``user_id``, stored as its digest; the caller has checked who
+    may have it."""
     secret = secrets.new_secret()
     token = AuthToken(
         secret=secrets.digest(secret), description=description, user_id=user_id, created_on=utcnow()
