@@ -198,31 +198,17 @@ class GraphQLEndpoint:
         if not (self.cache.enabled and cacheable(body)):
             await self.view(scope, replay, send)
             return
-        key = (ctx.viewer.user_id, body)
-        cached = self.cache.get(key)
-        if cached is None:
-            running = self.cache.join(key)
-            cached = await asyncio.shield(running) if running is not None else None
-            if running is None:
-                await self._compute_and_keep(key, scope, replay, send)
-                return
-        if cached is not None:
-            await _json_bytes(cached)(scope, replay, send)
-        else:
-            await self.view(scope, replay, send)
 
-    async def _compute_and_keep(
-        self, key: tuple, scope: Scope, replay: Receive, send: Send
-    ) -> None:
-        version = self.changes.version
-        captured = _Capture(send)
-        body = None
-        try:
+        async def compute() -> tuple[None, bytes | None]:
+            """Run the query, streaming its answer; keep it when it is a clean success."""
+            captured = _Capture(send)
             await self.view(scope, replay, captured)
-            if captured.status == 200 and b'"errors"' not in captured.body:
-                body = captured.body
-        finally:
-            self.cache.finish(key, body, version)
+            kept = captured.status == 200 and b'"errors"' not in captured.body
+            return None, captured.body if kept else None
+
+        kept = await self.cache.reuse((ctx.viewer.user_id, body), compute)
+        if kept is not None:
+            await _json_bytes(kept)(scope, replay, send)
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
