@@ -16,7 +16,7 @@ from gql_server.db.models import Group, RemoteArtifactsAuth, User
 from gql_server.resolvers import accounts, artifact_tokens
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput
-from gql_server.resolvers.permissions import require_login
+from gql_server.resolvers.permissions import require_login, require_superuser
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import RestError, detail
 from gql_server.rest.fields import FieldReader, lookup_id, lookup_name
@@ -127,7 +127,7 @@ async def user_list(ctx: RequestContext, request: Request) -> Response:
 
 
 async def _save_user(ctx: RequestContext, request: Request, user_id: int | None) -> Response:
-    accounts.require_superuser(ctx)
+    require_superuser(ctx)
     data = await request_data(request, JSON_FORM_MULTIPART)
     values = read_user(data, partial=request.method == "PATCH")
     try:
@@ -181,7 +181,7 @@ async def group_list(ctx: RequestContext, request: Request) -> Response:
 
 
 async def _save_group(ctx: RequestContext, request: Request, group_id: int | None) -> Response:
-    accounts.require_superuser(ctx)
+    require_superuser(ctx)
     data = await request_data(request, JSON_FORM_MULTIPART)
     reader = FieldReader(data, partial=request.method == "PATCH")
     reader.text("name", required=True, nullable=False, blank=False, max_length=150)

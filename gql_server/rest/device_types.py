@@ -9,9 +9,10 @@ from starlette.responses import Response
 
 from gql_server.db.models import DeviceType
 from gql_server.lab.enums import HealthDenominator
-from gql_server.resolvers import devices, inventory
+from gql_server.resolvers import inventory
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput
+from gql_server.resolvers.permissions import require_superuser
 from gql_server.resolvers.stored_files import FileKind
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import RestError, detail
@@ -124,7 +125,7 @@ def _device_type_values(data: dict[str, Any], creating: bool) -> dict[str, Any]:
 
 async def device_type_create(ctx: RequestContext, request: Request) -> Response:
     """``POST devicetypes/`` (superusers): 201 with the new device type."""
-    devices.require_superuser(ctx)
+    require_superuser(ctx)
     data = await request_data(request, JSON_FORM_MULTIPART)
     values = _device_type_values(data, creating=True)
     name = values.pop("name")
@@ -141,7 +142,7 @@ async def device_type_detail(ctx: RequestContext, request: Request) -> Response:
 
 async def device_type_update(ctx: RequestContext, request: Request) -> Response:
     """``PUT``/``PATCH devicetypes/<name>/`` (superusers), partial either way."""
-    devices.require_superuser(ctx)
+    require_superuser(ctx)
     name = lookup_name(request, "name")
     data = await request_data(request, JSON_FORM_MULTIPART)
     values = _device_type_values(data, creating=False)

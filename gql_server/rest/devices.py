@@ -17,6 +17,7 @@ from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers import devices
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput
+from gql_server.resolvers.permissions import require_superuser
 from gql_server.rest.body import request_data
 from gql_server.rest.errors import RestError, detail
 from gql_server.rest.fields import (
@@ -132,7 +133,7 @@ def _device_values(data: dict[str, Any], creating: bool) -> dict[str, Any]:
 
 async def device_create(ctx: RequestContext, request: Request) -> Response:
     """``POST devices/`` (superusers): 201 with the new device."""
-    devices.require_superuser(ctx)
+    require_superuser(ctx)
     values = _device_values(await request_data(request, JSON_FORM_MULTIPART), creating=True)
     hostname = values.pop("hostname")
     with serializer_refusals(RELATED, {"hostname": [HOSTNAME_TAKEN]}):
@@ -149,7 +150,7 @@ async def device_detail(ctx: RequestContext, request: Request) -> Response:
 async def device_update(ctx: RequestContext, request: Request) -> Response:
     """``PUT``/``PATCH devices/<hostname>/`` (superusers): partial either way (LAVA
     master); the hostname cannot change."""
-    devices.require_superuser(ctx)
+    require_superuser(ctx)
     hostname = lookup_name(request, "hostname")
     values = _device_values(await request_data(request, JSON_FORM_MULTIPART), creating=False)
     with serializer_refusals(RELATED):

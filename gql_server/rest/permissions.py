@@ -12,6 +12,7 @@ from starlette.responses import Response
 from gql_server.resolvers import devices, inventory
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.devices import GrantRow
+from gql_server.resolvers.permissions import require_superuser
 from gql_server.rest.body import request_data
 from gql_server.rest.fields import FieldReader, lookup_id, serializer_refusals
 from gql_server.rest.filters import conditions, ordering
@@ -56,7 +57,7 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
     fields = {"group": "string", "permission": "string", kind.target: "string"}
 
     async def grant_list(ctx: RequestContext, request: Request) -> Response:
-        devices.require_superuser(ctx)
+        require_superuser(ctx)
         window, params = Window.of(request), request.query_params
         count, found = await devices.counted_grants(
             ctx,
@@ -69,7 +70,7 @@ def _endpoints(kind: GrantKind) -> list[Endpoint]:
         return answer(page(request, window, count, [kind.json(grant) for grant in found]))
 
     async def saved(ctx: RequestContext, request: Request, grant_id: int | None) -> GrantRow:
-        devices.require_superuser(ctx)
+        require_superuser(ctx)
         data = await request_data(request, JSON_FORM_MULTIPART)
         reader = FieldReader(data, partial=request.method == "PATCH")
         for name in ("group", "permission", kind.target):
