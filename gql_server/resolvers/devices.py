@@ -198,15 +198,24 @@ async def _write_health(ctx: RequestContext, device: Device, health: DeviceHealt
     """Set the health of a device the viewer may change, with its event; retiring cancels
     the current job. Nothing happens when the health is already that."""
     async with ctx.db() as session:
-        if device.health == int(health):
-            return device
-        device.health = int(health)
-        if health is DeviceHealth.RETIRED:
-            await _cancel_current_job(ctx, session, device.hostname)
-        job = await current_job_reference(session, device.hostname)
-        record_device_change(ctx, session, device, job)
-        await ctx.commit(session)
+        if await _apply_health(ctx, session, device, health):
+            await ctx.commit(session)
     return device
+
+
+async def _apply_health(
+    ctx: RequestContext, session: AsyncSession, device: Device, health: DeviceHealth
+) -> bool:
+    """Set a device's health with its event, retiring cancelling the current job, without
+    committing; False (and nothing done) when the health is already that."""
+    if device.health == int(health):
+        return False
+    device.health = int(health)
+    if health is DeviceHealth.RETIRED:
+        await _cancel_current_job(ctx, session, device.hostname)
+    job = await current_job_reference(session, device.hostname)
+    record_device_change(ctx, session, device, job)
+    return True
 
 
 async def _cancel_current_job(ctx: RequestContext, session: AsyncSession, hostname: str) -> None:
@@ -938,13 +947,8 @@ async def _write_device_values(
             DeviceTag(device_id=device.hostname, tag_id=tag)
             for tag in dict.fromkeys(values["tag_ids"])
         )
-    health = values.get("health")
-    if health is not None and device.health != int(health):
-        device.health = int(health)
-        if health is DeviceHealth.RETIRED:
-            await _cancel_current_job(ctx, session, device.hostname)
-        job = await current_job_reference(session, device.hostname)
-        record_device_change(ctx, session, device, job)
+    if values.get("health") is not None:
+        await _apply_health(ctx, session, device, values["health"])
 
 
 async def create_device_record(
