@@ -5,8 +5,7 @@ from __future__ import annotations
 import xmlrpc.client
 from typing import Any
 
-import yaml
-
+from gql_server.lab import job_context
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers import devices
 from gql_server.resolvers.devices import DeviceChanges
@@ -153,23 +152,18 @@ async def delete(call: Call, hostname: Any) -> None:
 
 
 def context_variables(
-    context: Any, message: str, not_mapping: str = "a YAML mapping is expected"
+    context: Any, message: str, not_mapping: str = job_context.NOT_A_MAPPING
 ) -> dict[str, Any]:
-    """The template variables of a ``context`` argument: nil for none, else a YAML
-    mapping (a struct is taken as it is). A bad one is fault 400 with ``message``, a
-    format string given the ``context`` and the ``problem`` (the YAML error, or
-    ``not_mapping``)."""
-    if context is None:
-        return {}
+    """The template variables of a ``context`` argument (see
+    :func:`gql_server.lab.job_context.context_variables`). A bad one is fault 400 with
+    ``message``, a format string given the ``context`` and the ``problem`` (the YAML
+    error, or ``not_mapping``)."""
     try:
-        variables = yaml.safe_load(context) if isinstance(context, str) else context
-    except yaml.YAMLError as exc:
+        return job_context.context_variables(context)
+    except job_context.NotAMapping as exc:
+        raise Fault(400, message.format(context=context, problem=not_mapping)) from exc
+    except job_context.ContextError as exc:
         raise Fault(400, message.format(context=context, problem=exc)) from exc
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict) or not all(isinstance(key, str) for key in variables):
-        raise Fault(400, message.format(context=context, problem=not_mapping))
-    return variables
 
 
 @read_only

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gql_server.db.models import Device
+from gql_server.lab import job_context
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers import devices
 from gql_server.resolvers.context import RequestContext
@@ -167,17 +167,10 @@ async def device_delete(ctx: RequestContext, request: Request) -> Response:
 
 def _job_context(text: str | None) -> dict[str, Any]:
     """The template variables of the ``context`` parameter (a YAML mapping)."""
-    if not text:
-        return {}
     try:
-        variables = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        return job_context.context_variables(text)
+    except job_context.ContextError as exc:
         raise detail(400, f"Job Context '{text}' is not valid: {exc}") from None
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict) or not all(isinstance(key, str) for key in variables):
-        raise detail(400, f"Job Context '{text}' is not valid: a YAML mapping is expected")
-    return variables
 
 
 async def dictionary(ctx: RequestContext, request: Request) -> Response:
