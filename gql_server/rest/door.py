@@ -40,7 +40,7 @@ from gql_server.rest.body import BodyTooLarge, bounded
 from gql_server.rest.errors import RestError, detail, refusal_of
 from gql_server.rest.formats import browsable, requested_format
 from gql_server.rest.openapi import openapi_document
-from gql_server.rest.render import JsonResponse, answer
+from gql_server.rest.render import JsonResponse, answer, api_url
 from gql_server.rest.routing import Endpoint, read_only
 from gql_server.schema.result_cache import ResultCache
 
@@ -70,13 +70,12 @@ _SUFFIXED = re.compile(r"(?P<path>/.*?)\.(?P<format>[a-z0-9]+)/?")
 
 async def api_root(_ctx: RequestContext, request: Request) -> Response:
     """``GET /api/v0.2/``: each top-level route's absolute URL."""
-    base = str(request.base_url).rstrip("/") + PREFIX
-    return answer({key: f"{base}/{key}/" for key in ROOT_KEYS})
+    return answer({key: api_url(request, f"{key}/") for key in ROOT_KEYS})
 
 
 async def schema(_ctx: RequestContext, request: Request) -> Response:
     """``GET /api/v0.2/schema/``: the OpenAPI description of these routes (our addition)."""
-    return answer(openapi_document(ENDPOINTS, str(request.base_url).rstrip("/") + PREFIX))
+    return answer(openapi_document(ENDPOINTS, api_url(request).rstrip("/")))
 
 
 ENDPOINTS: list[Endpoint] = [

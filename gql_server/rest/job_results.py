@@ -22,7 +22,7 @@ from gql_server.resolvers.filter_fields import FIELD_SETS
 from gql_server.rest.errors import NOT_FOUND, detail
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
-from gql_server.rest.render import answer, lava_datetime
+from gql_server.rest.render import answer, api_url, lava_datetime
 from gql_server.rest.routing import Endpoint, read_only
 
 _ID = re.compile(r"[0-9]{1,10}")
@@ -38,11 +38,6 @@ def path_id(request: Request, name: str) -> int:
     if not _ID.fullmatch(text) or int(text) >= 2**31:
         raise detail(404, NOT_FOUND)
     return int(text)
-
-
-def api_url(request: Request, path: str) -> str:
-    """The absolute URL of ``path`` under the REST door's mount."""
-    return f"{str(request.base_url).rstrip('/')}{request.scope['root_path']}/{path}"
 
 
 async def checked_job_id(ctx: RequestContext, request: Request) -> int:

@@ -6,7 +6,13 @@ import datetime as dt
 import json
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import Response
+
+
+def api_url(request: Request, path: str = "") -> str:
+    """The absolute URL of ``path`` under the REST door's mount (``/api/v0.2/<path>``)."""
+    return f"{str(request.base_url).rstrip('/')}{request.scope['root_path']}/{path}"
 
 
 def lava_datetime(value: dt.datetime | None) -> str | None:
