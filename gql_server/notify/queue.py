@@ -83,6 +83,7 @@ async def enqueue(
         raise ValueError(f"unknown notification kind {kind!r}")
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = now or utcnow()
     statement = (
         insert(NotificationDelivery)
         .values(
@@ -93,8 +94,8 @@ async def enqueue(
             message=dict(message),
             status=PENDING,
             attempts=0,
-            next_attempt=now or utcnow(),
-            created=now or utcnow(),
+            next_attempt=now,
+            created=now,
         )
         .on_conflict_do_nothing(index_elements=["job_id", "event", "kind", "target"])
     )
