@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
+import anyio
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -105,12 +106,22 @@ def _refuse_null_characters(request: Request) -> None:
 
 
 async def _closing(chunks: AsyncIterator, ctx: RequestContext) -> AsyncIterator:
-    """A streamed body that closes the request context once it ends or is abandoned."""
+    """A streamed body that closes the request context once it ends or is abandoned.
+
+    A client that hangs up cancels the stream; the body's own generator (which holds a
+    database session) is closed and the context with it, shielded from that
+    cancellation, so that the connection goes back to the pool instead of being left to
+    the garbage collector.
+    """
     try:
         async for chunk in chunks:
             yield chunk
     finally:
-        await ctx.close()
+        with anyio.CancelScope(shield=True):
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+            await ctx.close()
 
 
 class RestDoor:
