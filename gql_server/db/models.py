@@ -553,3 +553,37 @@ class NotificationDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CallbackSecret(Base):
+    """A named secret of one user for notify callbacks (decisions.md §4).
+
+    LAVA's callback ``token:`` names one of the submitter's API tokens by description and
+    sends its secret; API tokens are stored hashed here, so users keep the secrets their
+    callbacks send in this table instead. Stored as given (it must be sent), listed to its
+    owner by name only.
+    """
+
+    __tablename__ = "gql_server_callback_secret"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    secret: Mapped[str] = mapped_column(String(1024))
+    created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExtendedUser(Base):
+    """LAVA's per-user settings: the IRC handle and server notifications use when a
+    recipient names only the user, and a UI preference kept for compatibility."""
+
+    __tablename__ = "lava_scheduler_app_extendeduser"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("auth_user.id", ondelete="CASCADE"), unique=True
+    )
+    irc_handle: Mapped[str | None] = mapped_column(String(40))
+    irc_server: Mapped[str | None] = mapped_column(String(40))
+    table_length: Mapped[int | None] = mapped_column(SmallInteger)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import sqlalchemy
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from gql_server.db.engine import create_engine
 from gql_server.db.migrate import migrate
+from gql_server.db.models import Base
 from tests.support.databases import sync_url
 
 LAVA_TABLES = {
@@ -71,3 +74,13 @@ def test_device_keeps_its_last_health_report_key(empty_database):
         and key["constrained_columns"] == ["last_health_report_job_id"]
         for key in keys
     )
+
+
+def test_migrations_build_exactly_the_models(empty_database):
+    asyncio.run(_migrate(empty_database))
+    engine = sqlalchemy.create_engine(sync_url(empty_database))
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
