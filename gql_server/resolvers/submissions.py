@@ -42,6 +42,7 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import LabError, NotFound, PermissionDenied
 from gql_server.resolvers.events import record_job_change
 from gql_server.resolvers.jobs import get_job, job_by_reference
+from gql_server.resolvers.notify_checks import check_notify
 from gql_server.resolvers.permissions import (
     HiddenInventory,
     can_change_device,
@@ -159,6 +160,14 @@ async def _check_devices(
             )
 
 
+async def _check_notify(session: AsyncSession, validated: ValidatedJob) -> None:
+    """Refuse a notify block naming unknown users, bad addresses or a bad query."""
+    try:
+        await check_notify(session, validated.notify)
+    except DefinitionError as exc:
+        raise SubmissionRefused(str(exc)) from exc
+
+
 async def _viewing_groups(
     ctx: RequestContext, session: AsyncSession, validated: ValidatedJob
 ) -> list[int]:
@@ -187,6 +196,7 @@ async def submit_job(ctx: RequestContext, definition: str) -> list[TestJob]:
     nodes = _nodes(validated)
     hidden = await hidden_inventory(ctx)
     async with ctx.db() as session:
+        await _check_notify(session, validated)
         types: list[str | None] = []
         for node in nodes:
             if node.device_type is None:
@@ -414,6 +424,7 @@ async def change_definition(ctx: RequestContext, job_id: int, definition: str) -
     if validated.is_multinode:
         raise SubmissionRefused("A single-node job cannot become a multinode one.")
     async with ctx.db() as session:
+        await _check_notify(session, validated)
         device_type = await _resolve_type(ctx, session, HiddenInventory(), validated.device_type)
         tags = set(
             await session.scalars(

@@ -1,0 +1,90 @@
+"""The checks of a job's ``notify`` block that need the database or more than its shape.
+
+LAVA runs them on every submission, after the schema (spec: notifications §10,
+job-definition §3.9): each recipient in order (its user must exist, its address must be
+one), then the ``compare`` query. The block's shape, and recipients naming neither a user
+nor an address, are checked earlier by :func:`gql_server.lab.definition.validate_definition`.
+``criteria.dependency_query`` is not checked: a bad one fails when the criteria are evaluated.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_server.db.models import User
+from gql_server.lab.definition import DefinitionError
+from gql_server.resolvers.errors import BadInput
+from gql_server.resolvers.results import MalformedConditions, parse_conditions
+
+DEVICE_OWNER = "{LAVA_DEVICE_OWNER}"
+"""The recipient user that stands for the owner of the device the job runs on (LAVA
+master); it is resolved when the notification is made, so it is not looked up here."""
+
+BAD_CONDITIONS = "Conditions URL incorrect. Please refer to query docs."
+
+
+def is_email_address(text: str) -> bool:
+    """Whether ``text`` is an email address, by a plain check rather than the full RFC 5322
+    grammar: exactly one ``@``, a non-empty local part before it, and after it a domain of
+    at least two non-empty dot-separated labels (``a@b.c``); no whitespace or control
+    characters anywhere. Quoted local parts and bare IP-address domains are refused."""
+    local, at, domain = text.partition("@")
+    if not at or not local or "@" in domain:
+        return False
+    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in text):
+        return False
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(labels)
+
+
+async def check_notify(session: AsyncSession, notify: Mapping[str, Any] | None) -> None:
+    """Refuse a ``notify`` block (already valid in shape) that names an unknown user, an
+    invalid email address or a compare query that cannot be run.
+
+    Raises :class:`DefinitionError` with LAVA's text for the first problem found.
+    """
+    if not notify:
+        return
+    for recipient in notify.get("recipients", []):
+        await _check_recipient(session, recipient["to"])
+    query = notify.get("compare", {}).get("query")
+    if query is not None:
+        _check_query(query)
+
+
+async def _check_recipient(session: AsyncSession, to: Mapping[str, Any]) -> None:
+    """LAVA checks the user when one is named, otherwise the explicit address."""
+    if "user" in to:
+        user = to["user"]
+        if user != DEVICE_OWNER and not await _user_exists(session, user):
+            raise DefinitionError(f"{user!r} is not an existing user in LAVA.")
+    elif "email" in to and not is_email_address(to["email"]):
+        raise DefinitionError(f"{to['email']!r} is not a valid email address.")
+
+
+async def _user_exists(session: AsyncSession, username: str) -> bool:
+    found = await session.scalar(select(User.id).where(User.username == username))
+    return found is not None
+
+
+def _check_query(query: Mapping[str, Any]) -> None:
+    """A saved query (``username`` and ``name``) or a custom one (``entity`` and
+    ``conditions``). This server holds no saved queries, so every saved one is missing."""
+    if "entity" not in query:
+        raise DefinitionError(f"Query ~{query['username']}/{query['name']} does not exist")
+    if query["entity"] != "testjob":
+        raise DefinitionError("Only TestJob queries allowed.")
+    # Stored by LAVA as ``key__value`` pairs joined by ``,``, and parsed back from that.
+    pairs = query.get("conditions", {}).items()
+    text = ",".join(f"{key}__{value}" for key, value in pairs)
+    try:
+        parse_conditions("testjob", text)
+    except MalformedConditions as exc:
+        raise DefinitionError(BAD_CONDITIONS) from exc
+    except BadInput as exc:
+        raise DefinitionError(exc.message) from exc
