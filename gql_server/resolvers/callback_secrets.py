@@ -135,18 +135,22 @@ async def set_callback_secret(ctx: RequestContext, name: str, secret: str) -> Se
     return SecretName(name, values["created"])
 
 
-async def delete_callback_secret(ctx: RequestContext, name: str) -> None:
-    """Forget the viewer's callback secret ``name``; NotFound when it has none of that name."""
+async def delete_callback_secret(ctx: RequestContext, name: str) -> SecretName:
+    """Forget the viewer's callback secret ``name`` and return what it was; NotFound when
+    the viewer has none of that name."""
     owner = _owner(ctx)
     async with ctx.db() as session:
-        deleted = await session.execute(
-            delete(CallbackSecret).where(
-                CallbackSecret.user_id == owner, CallbackSecret.name == name
+        deleted = (
+            await session.execute(
+                delete(CallbackSecret)
+                .where(CallbackSecret.user_id == owner, CallbackSecret.name == name)
+                .returning(CallbackSecret.name, CallbackSecret.created)
             )
-        )
-        if deleted.rowcount == 0:
+        ).first()
+        if deleted is None:
             raise NotFound(f"Callback secret {name!r} was not found.")
         await ctx.commit(session)
+    return SecretName(deleted.name, deleted.created)
 
 
 async def irc_profile(session: AsyncSession, user_id: int) -> tuple[str | None, str | None]:

@@ -34,3 +34,17 @@ class ResultsFormat(enum.Enum):
     YAML = "yaml"
     JUNIT = "junit"
     TAP13 = "tap13"
+
+
+@strawberry.enum(description="How a notification is delivered.")
+class NotificationKind(enum.Enum):
+    EMAIL = "email"
+    IRC = "irc"
+    CALLBACK = "callback"
+
+
+@strawberry.enum(description="Where a notification's delivery stands.")
+class NotificationStatus(enum.Enum):
+    PENDING = strawberry.enum_value("pending", description="Not sent yet; will be tried.")
+    SENT = strawberry.enum_value("sent", description="Delivered.")
+    FAILED = strawberry.enum_value("failed", description="Given up: not sent.")

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from gql_server.resolvers import devices, inventory, jobs, results, users
+from gql_server.resolvers import devices, inventory, jobs, notification_status, results, users
 from gql_server.resolvers.context import RequestContext
 
 K = TypeVar("K", bound=Hashable)
@@ -90,6 +90,7 @@ class Loaders:
     BATCHES: dict[str, tuple[Callable[..., Awaitable[Mapping]], Any]] = {
         "job": (jobs.jobs_by_ids, None),
         "job_tags": (jobs.tags_by_job, ()),
+        "notifications_by_job": (notification_status.notifications_by_job, ()),
         "current_job": (jobs.current_jobs_by_device, None),
         "device": (devices.devices_by_hostname, None),
         "device_tags": (devices.tags_by_device, ()),

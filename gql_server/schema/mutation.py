@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_server.resolvers import devices, inventory, submissions, users
+from gql_server.resolvers import callback_secrets, devices, inventory, submissions, users
 from gql_server.schema.context import Info
 from gql_server.schema.enums import DeviceHealth, WorkerHealth
-from gql_server.schema.query import Token
+from gql_server.schema.query import CallbackSecret, IrcProfile, Token
 from gql_server.schema.types import Device, Job, Worker
 
 
@@ -51,3 +51,23 @@ class Mutation:
     @strawberry.mutation(description="Revoke one of the viewer's API tokens.")
     async def delete_token(self, info: Info, id: int) -> Token:
         return await users.delete_token(info.context.ctx, id)
+
+    @strawberry.mutation(
+        description="Keep a secret for the viewer's notify callbacks under a name (1-100 "
+        "characters), replacing one of that name; a callback's token: of that name sends it."
+    )
+    async def set_callback_secret(self, info: Info, name: str, secret: str) -> CallbackSecret:
+        return await callback_secrets.set_callback_secret(info.context.ctx, name, secret)
+
+    @strawberry.mutation(description="Forget one of the viewer's callback secrets.")
+    async def delete_callback_secret(self, info: Info, name: str) -> CallbackSecret:
+        return await callback_secrets.delete_callback_secret(info.context.ctx, name)
+
+    @strawberry.mutation(
+        description="Set the viewer's IRC handle and server (up to 40 characters, no "
+        "spaces); null clears one."
+    )
+    async def set_irc_profile(
+        self, info: Info, handle: str | None = None, server: str | None = None
+    ) -> IrcProfile:
+        return await callback_secrets.set_irc_profile(info.context.ctx, handle, server)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from gql_server.resolvers import devices, inventory, jobs, results, users
+from gql_server.resolvers import callback_secrets, devices, inventory, jobs, results, users
 from gql_server.resolvers.devices import DeviceFilter
 from gql_server.resolvers.jobs import JobFilter
 from gql_server.schema.connections import Connection, page_args
@@ -38,6 +38,21 @@ class Token:
     last_used_on: dt.datetime | None
 
 
+@strawberry.type(
+    description="A named secret for notify callbacks: a callback's token: of that name "
+    "sends it. Its value is never shown."
+)
+class CallbackSecret:
+    name: str
+    created: dt.datetime = strawberry.field(description="When its value was last set.")
+
+
+@strawberry.type(description="The IRC handle and server notifications to this user go to.")
+class IrcProfile:
+    handle: str | None
+    server: str | None
+
+
 @strawberry.type(description="Who is asking.")
 class Viewer:
     is_authenticated: bool
@@ -61,6 +76,18 @@ class Viewer:
         if self.user_id is None:
             return []
         return await users.list_tokens(info.context.ctx, self.username)
+
+    @strawberry.field(description="The viewer's callback secrets, by name (never their values).")
+    async def callback_secrets(self, info: Info) -> list[CallbackSecret]:
+        if self.user_id is None:
+            return []
+        return await callback_secrets.list_callback_secrets(info.context.ctx)
+
+    @strawberry.field(description="The viewer's IRC profile; null when anonymous.")
+    async def irc_profile(self, info: Info) -> IrcProfile | None:
+        if self.user_id is None:
+            return None
+        return await callback_secrets.viewer_irc_profile(info.context.ctx)
 
 
 @strawberry.type

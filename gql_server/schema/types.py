@@ -30,6 +30,8 @@ from gql_server.schema.enums import (
     JobHealth,
     JobOrderBy,
     JobState,
+    NotificationKind,
+    NotificationStatus,
     ResultsFormat,
     TestResult,
     WorkerHealth,
@@ -255,6 +257,32 @@ class JobLog:
         return "".join(lines[start:end])
 
 
+@strawberry.type(
+    description="One email, IRC message or callback of a job's notification, and how its "
+    "delivery went. What was sent is never shown."
+)
+class Notification:
+    id: int
+    event: str = strawberry.field(description="What fired it: running or finished.")
+    kind: NotificationKind = strawberry.field(resolver=lambda root: NotificationKind(root.kind))
+    target: str | None = strawberry.field(
+        description="Where it goes: an email address, nick@server for IRC, a callback URL. "
+        "Shown to the job's submitter and superusers only; null for others."
+    )
+    status: NotificationStatus = strawberry.field(
+        resolver=lambda root: NotificationStatus(root.status)
+    )
+    attempts: int
+    last_error: str | None = strawberry.field(
+        description="Why the last attempt failed; shown to those who see the target."
+    )
+    created: dt.datetime
+    sent: dt.datetime | None
+    next_attempt: dt.datetime | None = strawberry.field(
+        description="When it is tried next; null unless pending."
+    )
+
+
 @strawberry.type(description="A test job.")
 class Job:
     id: int
@@ -312,6 +340,10 @@ class Job:
     @strawberry.field
     def result_counts(self, info: Info) -> ResultCounts:
         return info.context.loaders.job_counts.load(self.id)
+
+    @strawberry.field(description="Its notifications' deliveries, oldest first.")
+    def notifications(self, info: Info) -> list[Notification]:
+        return info.context.loaders.notifications_by_job.load(self.id)
 
     @strawberry.field
     async def log(self, info: Info) -> JobLog | None:
