@@ -21,6 +21,7 @@ from gql_server.events.ingest import Ingestor
 from gql_server.events.publisher import run_publisher
 from gql_server.events.ws_relay import EventRelay, healthz
 from gql_server.graphql_door import GraphQLEndpoint
+from gql_server.notify.service import serve_notifications
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.rest.door import RestDoor
 from xmlrpc_compat.catalogue import CATALOGUE
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sessions, changes, settings.events_from, settings.event_topic, subscribe=True
             )
             tasks.append(asyncio.create_task(follower.run()))
+        if settings.notifier:
+            tasks.append(asyncio.create_task(serve_notifications(sessions, settings, changes)))
         if settings.simulate_lab:
             simulator = Simulator(sessions, changes, settings.event_topic)
             tasks.append(asyncio.create_task(simulator.run()))

@@ -63,6 +63,17 @@ class Settings:
     notify_backoff_max_seconds: float = 3600.0
     notify_lease_seconds: float = 300.0
     notify_poll_seconds: float = 5.0
+    notifier: bool = True
+    site_url: str | None = None
+
+    @property
+    def url_prefix(self) -> str:
+        """Scheme and host that links in notifications start with: ``site_url``, or this
+        server's own address."""
+        if self.site_url:
+            return self.site_url.rstrip("/")
+        scheme = "https" if self.ssl_certfile else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def with_overrides(self, **values: Any) -> Settings:
         """Return a copy with the given non-None values replaced."""

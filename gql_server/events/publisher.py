@@ -73,8 +73,9 @@ class Publisher:
             while await self._whole_batch(socket, unsent):
                 pass
             while True:
+                seen = self.changes.version
                 if not await self._whole_batch(socket, claim_unpublished):
-                    await self.changes.wait(IDLE_POLL_S)
+                    await self.changes.wait(IDLE_POLL_S, since=seen)
         finally:
             socket.close()
 

@@ -286,6 +286,17 @@ def _load(text: str) -> Any:
         raise DefinitionError(str(exc), ErrorKind.YAML) from None
 
 
+def notify_block(definition: str) -> dict[str, Any] | None:
+    """The ``notify`` block of a stored definition, or ``None`` when it has none (or no
+    longer parses: the definition was validated at submission)."""
+    try:
+        data = _load(definition)
+    except DefinitionError:
+        return None
+    notify = data.get("notify") if isinstance(data, dict) else None
+    return notify if isinstance(notify, dict) else None
+
+
 @dataclasses.dataclass
 class _Open:
     """A collection being parsed: its anchor, and its node count and height so far."""

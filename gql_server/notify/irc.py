@@ -98,9 +98,9 @@ class _Session:
 
 
 class IrcSender:
-    """Sends ``{"text"}`` to a nick or a channel (the target) on the recipient's
-    ``"server"`` if the message names one, else on ``irc_server``; ``irc_port``,
-    ``irc_nick`` and ``irc_tls`` apply to both."""
+    """Sends ``{"text"}`` to a target ``nick@server`` or ``#channel@server`` (or without
+    ``@server``, on ``irc_server``); ``irc_port``, ``irc_nick`` and ``irc_tls`` apply to
+    every server."""
 
     def __init__(self, settings: Settings, tls_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
@@ -108,7 +108,8 @@ class IrcSender:
 
     async def __call__(self, target: str, message: Mapping[str, Any]) -> None:
         """Deliver the message; raises :class:`DeliveryError` (or its permanent kind)."""
-        server = message.get("server") or self.settings.irc_server
+        target, _, named = target.rpartition("@") if "@" in target else (target, "", "")
+        server = named or self.settings.irc_server
         if not server:
             raise PermanentDeliveryError("IRC: no server for this recipient")
         if not target or any(c in target for c in " ,\r\n\0"):

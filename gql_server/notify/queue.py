@@ -33,17 +33,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gql_server.config import Settings
 from gql_server.db.models import NotificationDelivery
 from gql_server.db.types import utcnow
-from gql_server.notify.callback import CallbackSender
 from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
-from gql_server.notify.irc import IrcSender
-from gql_server.notify.smtp import SmtpSender
+from gql_server.resolvers.changes import ChangeCounter
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("email", "irc", "callback")
+CRITERIA = "criteria"
+"""The kind of the row that evaluates a job's notify block when the job enters a state;
+what it fires is queued as rows of the other kinds."""
+KINDS = ("email", "irc", "callback", CRITERIA)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 BATCH = 20
 ERROR_LIMIT = 1000
+QUIET_PAUSE_SECONDS = 0.02
+"""The least pause after an empty round, so that a burst of writes costs few reads."""
 
 Sender = Callable[[str, Mapping[str, Any]], Awaitable[None]]
 """Delivers one message to one target, or raises (see :mod:`gql_server.notify.errors`)."""
@@ -70,13 +73,16 @@ async def enqueue(
     target: str,
     message: Mapping[str, Any],
     now: dt.datetime | None = None,
+    refused: str | None = None,
 ) -> None:
     """Queue one delivery in ``session``'s transaction; the caller commits.
 
     ``event`` names what fired (``running``, ``finished``...). ``message`` is what the
     sender of ``kind`` reads: ``{"subject", "body"}`` for ``email`` (target: the address),
-    ``{"text"}`` and optionally ``"server"`` for ``irc`` (target: a nick or channel),
-    ``{"method", "headers", "body"}`` for ``callback`` (target: the URL). Queueing the same
+    ``{"text"}`` for ``irc`` (target: ``nick@server`` or ``#channel@server``),
+    ``{"method", "headers", "body"}`` for ``callback`` (target: the URL), and
+    ``{"job", "state", "health"}`` for ``criteria``. A delivery that can never be made
+    (``refused``: why) is kept as failed, so that its recipient sees it. Queueing the same
     (job, event, kind, target) again does nothing.
     """
     if kind not in KINDS:
@@ -92,7 +98,8 @@ async def enqueue(
             kind=kind,
             target=target,
             message=dict(message),
-            status=PENDING,
+            status=PENDING if refused is None else FAILED,
+            last_error=None if refused is None else refused[:ERROR_LIMIT],
             attempts=0,
             next_attempt=now,
             created=now,
@@ -111,8 +118,9 @@ async def claim_due(
 ) -> list[Claim]:
     """Claim up to ``limit`` pending rows whose time has come, oldest first, and commit.
 
-    One ``UPDATE`` does it, so that on SQLite the claim takes the write lock at once, and
-    on PostgreSQL a row another worker claimed meanwhile fails the re-checked condition.
+    The due rows are read first, so that an idle round writes nothing (on SQLite a write
+    would take the database's write lock); then one ``UPDATE`` re-checks the condition,
+    so that a row another worker claimed meanwhile is not claimed twice.
     """
     now = now or utcnow()
     lease_end = now + dt.timedelta(seconds=lease_seconds)
@@ -120,9 +128,12 @@ async def claim_due(
     due = (table.status == PENDING, table.next_attempt <= now)
     oldest = select(table.id).where(*due).order_by(table.next_attempt, table.id).limit(limit)
     async with sessions() as session:
+        ids = list(await session.scalars(oldest))
+        if not ids:
+            return []
         claimed = await session.execute(
             update(table)
-            .where(table.id.in_(oldest.scalar_subquery()), *due)
+            .where(table.id.in_(ids), *due)
             .values(attempts=table.attempts + 1, next_attempt=lease_end)
             .returning(table.id, table.kind, table.target, table.message, table.attempts)
             .execution_options(synchronize_session=False)
@@ -214,36 +225,34 @@ async def deliver_due(
     return len(claims)
 
 
-def default_senders(settings: Settings) -> dict[str, Sender]:
-    """The email, IRC and callback senders configured by ``settings``."""
-    return {
-        "email": SmtpSender(settings),
-        "irc": IrcSender(settings),
-        "callback": CallbackSender(settings),
-    }
-
-
 async def run_notifier(
     sessions: async_sessionmaker,
     settings: Settings,
     senders: Mapping[str, Sender],
+    changes: ChangeCounter | None = None,
 ) -> None:
     """Deliver due notifications until cancelled; run it as a task of its own.
 
-    Each round sends what is due, then waits ``notify_poll_seconds`` unless the round was
-    full. Database errors are logged and the round retried. Cancelled, it first lets the
-    current round finish (each send is bounded by its time-out) and record its outcomes,
-    so that a stop leaves no row claimed and sends nothing twice.
+    A round that claimed rows is followed by another at once (its rows may have queued
+    more, and more may be due). After an empty round the notifier waits for a change made
+    through ``changes`` (a job's notify evaluation is queued by one) or for
+    ``notify_poll_seconds``, whichever comes first. Database errors are logged and the
+    round retried. Cancelled, it first lets the current round finish (each send is
+    bounded by its time-out) and record its outcomes, so that a stop leaves no row
+    claimed and sends nothing twice.
     """
+    changes = changes or ChangeCounter()
     while True:
+        seen = changes.version
         current = asyncio.ensure_future(_round(sessions, settings, senders))
         try:
             claimed = await asyncio.shield(current)
         except asyncio.CancelledError:
             await current
             raise
-        if claimed < BATCH:
-            await asyncio.sleep(settings.notify_poll_seconds)
+        if not claimed:
+            await asyncio.sleep(QUIET_PAUSE_SECONDS)
+            await changes.wait(settings.notify_poll_seconds, since=seen)
 
 
 async def _round(

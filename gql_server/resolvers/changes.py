@@ -38,14 +38,21 @@ class ChangeCounter:
         self.version += 1
         if self._changed is not None:
             self._changed.set()
+            self._changed = None
 
-    async def wait(self, timeout: float) -> None:
-        """Return at the next change made by this process, or after ``timeout`` seconds."""
+    async def wait(self, timeout: float, since: int) -> None:
+        """Return once the version differs from ``since`` (the version the caller last
+        acted on) through a change made by this process, or after ``timeout`` seconds.
+
+        Every waiter is woken by a change, and a change made before the call, after the
+        caller read ``since``, is not missed.
+        """
+        if self.version != since:
+            return
         if self._changed is None:
             self._changed = asyncio.Event()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
-        self._changed.clear()
 
     async def derived(self, key: str, compute: Callable[[], Awaitable[Any]]) -> Any:
         """A value computed from the lab, reused until the next write or until it ages out."""

@@ -12,6 +12,7 @@ from gql_server.db.models import Device, EventRecord, PublisherMark, TestJob, Us
 from gql_server.db.types import utcnow
 from gql_server.events.wire import Event, EventKind, job_event
 from gql_server.resolvers.context import RequestContext
+from gql_server.resolvers.notifications import queue_notify_evaluation
 
 
 def record_event(session: AsyncSession, event: Event, job_id: int | None = None) -> None:
@@ -108,7 +109,8 @@ async def record_external_event(ctx: RequestContext, event: Event) -> bool:
 
 
 async def record_job_change(ctx: RequestContext, session: AsyncSession, job: TestJob) -> None:
-    """Put the job's ``.testjob`` event (as it is now) in the outbox of the session."""
+    """Put the job's ``.testjob`` event (as it is now) in the outbox of the session, and
+    the evaluation of its notify block when it has entered Running or Finished."""
     submitter = await session.scalar(select(User.username).where(User.id == job.submitter_id))
     worker = None
     if job.actual_device_id is not None:
@@ -127,3 +129,4 @@ async def record_job_change(ctx: RequestContext, session: AsyncSession, job: Tes
         ),
         job_id=job.id,
     )
+    await queue_notify_evaluation(session, job)

@@ -74,7 +74,7 @@ def test_tls_with_the_server_named_by_the_recipient(ircd):
     trust = ssl.create_default_context(cafile=str(ircd.cert))
     settings = Settings(irc_port=ircd.tls_port, irc_tls=True, irc_timeout_seconds=10.0)
     try:
-        asyncio.run(IrcSender(settings, trust)("dave", {"text": TEXT, "server": "127.0.0.1"}))
+        asyncio.run(IrcSender(settings, trust)("dave@127.0.0.1", {"text": TEXT}))
         line = watcher.privmsg()
     finally:
         watcher.close()

@@ -16,9 +16,7 @@ from gql_server.config import Settings
 from gql_server.db.models import Base
 from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
 from gql_server.notify.queue import (
-    KINDS,
     claim_due,
-    default_senders,
     deliver_due,
     enqueue,
     run_notifier,
@@ -244,7 +242,3 @@ def test_the_model_matches_the_migration(empty_database):
         ]
     engine.dispose()
     assert differences == []
-
-
-def test_default_senders_cover_every_kind():
-    assert set(default_senders(Settings())) == set(KINDS)
