@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +16,7 @@ from gql_server import __version__
 from gql_server.config import Settings
 from gql_server.db.engine import create_engine, session_factory
 from gql_server.db.migrate import migrate
+from gql_server.demo.mail_sink import mailing_to, start_mail_sink
 from gql_server.demo.simulator import Simulator
 from gql_server.events.hub import Hub
 from gql_server.events.ingest import Ingestor
@@ -69,8 +71,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sessions, changes, settings.events_from, settings.event_topic, subscribe=True
             )
             tasks.append(asyncio.create_task(follower.run()))
+        sink = None
+        if settings.demo_mail_folder:
+            sink = await start_mail_sink(Path(settings.demo_mail_folder))
+            print(f"gql-server: demo mail is kept in {settings.demo_mail_folder}/new", flush=True)
         if settings.notifier:
-            tasks.append(asyncio.create_task(serve_notifications(sessions, settings, changes)))
+            mailing = settings if sink is None else mailing_to(sink, settings)
+            tasks.append(asyncio.create_task(serve_notifications(sessions, mailing, changes)))
         if settings.simulate_lab:
             simulator = Simulator(sessions, changes, settings.event_topic)
             tasks.append(asyncio.create_task(simulator.run()))
@@ -78,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if sink is not None:
+            sink.close()
         await engine.dispose()
 
     graphql = GraphQLEndpoint(settings, sessions, changes, hub)

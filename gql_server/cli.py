@@ -21,6 +21,7 @@ from gql_server.resolvers.errors import LabError
 # The command line is the machine's administrator: it acts as a superuser.
 ADMINISTRATOR = Viewer(is_superuser=True)
 QUICKSTART_JOBS = 3000
+DEMO_MAIL_FOLDER = "gql-server-mail"
 
 
 async def _with_context(
@@ -57,6 +58,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:
         asyncio.run(_seed_demo_if_empty(settings))
         settings = settings.with_overrides(simulate_lab=True)
+        if settings.demo_mail_folder is None:
+            settings = settings.with_overrides(demo_mail_folder=DEMO_MAIL_FOLDER)
     scheme = "https" if settings.ssl_certfile else "http"
     print(f"gql-server: GraphiQL at {scheme}://{settings.host}:{settings.port}/graphql", flush=True)
     uvicorn.run(

@@ -64,6 +64,7 @@ class Settings:
     notify_lease_seconds: float = 300.0
     notify_poll_seconds: float = 5.0
     notifier: bool = True
+    demo_mail_folder: str | None = None
     site_url: str | None = None
 
     @property

@@ -13,7 +13,8 @@ from tests.support.server import GraphQLClient, ServerProcess
 
 
 def test_quickstart_serves_a_demo_lab_and_graphiql(empty_database, tmp_path):
-    server = ServerProcess(empty_database, tmp_path / "server.log", "--demo")
+    mail = {"GQL_SERVER_DEMO_MAIL_FOLDER": str(tmp_path / "mail")}
+    server = ServerProcess(empty_database, tmp_path / "server.log", "--demo", env=mail)
     try:
         server.wait_until_ready()
         page = httpx.get(server.base_url + "/graphql", headers={"Accept": "text/html"})
