@@ -111,4 +111,21 @@ def load_settings(config_file: str | Path | None = None) -> Settings:
     unknown = set(values) - set(known)
     if unknown:
         raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-    return Settings(**{name: _coerce(known[name], raw) for name, raw in values.items()})
+    settings = Settings(**{name: _coerce(known[name], raw) for name, raw in values.items()})
+    _check_lease(settings)
+    return settings
+
+
+def _check_lease(settings: Settings) -> None:
+    """Refuse a notification lease that a send may outlast: another notifier would send
+    the same message again while the first is still at it."""
+    longest = max(
+        settings.smtp_timeout_seconds,
+        settings.irc_timeout_seconds,
+        settings.callback_timeout_seconds,
+    )
+    if settings.notify_lease_seconds <= longest:
+        raise ValueError(
+            f"notify_lease_seconds ({settings.notify_lease_seconds:g}) must exceed the longest"
+            f" send time-out ({longest:g} s)"
+        )

@@ -61,14 +61,17 @@ class Comparison:
     result_changes: tuple[ResultChange, ...]
 
 
-def query_link(query: Mapping[str, Any]) -> str:
-    """The site-relative link of a ``compare.query``: saved or custom, as LAVA writes it.
+def conditions_text(query: Mapping[str, Any]) -> str:
+    """A custom ``compare.query``'s conditions as LAVA stores them: ``key__value`` pairs
+    joined by ``,`` (the condition-string syntax its query parser reads)."""
+    pairs = (query.get("conditions") or {}).items()
+    return ",".join(f"{key}__{value}" for key, value in pairs)
 
-    Custom conditions are written ``key__value`` and joined by ``,``.
-    """
+
+def query_link(query: Mapping[str, Any]) -> str:
+    """The site-relative link of a ``compare.query``: saved or custom, as LAVA writes it."""
     if "entity" in query:
-        pairs = query.get("conditions", {}).items()
-        conditions = ",".join(f"{key}__{value}" for key, value in pairs)
+        conditions = conditions_text(query)
         return f"/results/query/+custom?entity={query['entity']}&conditions={conditions}"
     return f"/results/query/~{query['username']}/{query['name']}"
 

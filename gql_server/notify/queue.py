@@ -159,7 +159,8 @@ async def record_outcome(
     error: DeliveryError | None,
     now: dt.datetime | None = None,
 ) -> None:
-    """Mark a claimed row sent, due again after a back-off, or failed for good.
+    """Mark a claimed row sent, due again after a back-off, or failed for good; a
+    callback done with forgets its request, so that its secret is not kept at rest.
 
     Does nothing if the claim was lost (its lease ended and another worker claimed it).
     """
@@ -178,6 +179,8 @@ async def record_outcome(
             values["status"] = FAILED
         else:
             values["next_attempt"] = now + retry_delay(settings, claim.attempts)
+    if claim.kind == "callback" and values.get("status") in (SENT, FAILED):
+        values["message"] = {}  # the request holds the secret; nothing will send it again
     async with sessions() as session:
         await session.execute(
             update(table)

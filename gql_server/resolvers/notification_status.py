@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from gql_server.db.models import NotificationDelivery, TestJob
+from gql_server.notify.queue import PENDING
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.permissions import job_visible
 
 SHOWN_KINDS = ("email", "irc", "callback")
-PENDING = "pending"
 
 
 @dataclasses.dataclass(frozen=True)

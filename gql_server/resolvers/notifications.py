@@ -21,7 +21,7 @@ from gql_server.exports.render import collect, render_batches
 from gql_server.exports.yaml_layouts import CasesYaml
 from gql_server.lab.definition import notify_block
 from gql_server.lab.enums import JobHealth, JobState, TestResult
-from gql_server.notify.comparison import QUERY_LIMIT, query_link, reference_job
+from gql_server.notify.comparison import QUERY_LIMIT, conditions_text, query_link, reference_job
 from gql_server.notify.criteria import callbacks_of, previous_health, recipients_of, should_notify
 from gql_server.notify.email_text import Addressee, CompareFacts
 from gql_server.notify.facts import (
@@ -201,8 +201,7 @@ async def _compared_jobs(ctx: RequestContext, notify: Mapping[str, Any]) -> list
         return None
     if "entity" not in query:
         return []
-    pairs = (query.get("conditions") or {}).items()
-    conditions = parse_conditions("testjob", ",".join(f"{k}__{v}" for k, v in pairs))
+    conditions = parse_conditions("testjob", conditions_text(query))
     statement = (
         _listing_columns()
         .where(await job_visible(ctx), *conditions_clauses("testjob", conditions))

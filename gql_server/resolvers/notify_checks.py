@@ -18,12 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import User
 from gql_server.lab.definition import DefinitionError
+from gql_server.notify.comparison import conditions_text
+from gql_server.notify.criteria import DEVICE_OWNER
 from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.results import MalformedConditions, parse_conditions
-
-DEVICE_OWNER = "{LAVA_DEVICE_OWNER}"
-"""The recipient user that stands for the owner of the device the job runs on (LAVA
-master); it is resolved when the notification is made, so it is not looked up here."""
 
 BAD_CONDITIONS = "Conditions URL incorrect. Please refer to query docs."
 
@@ -61,6 +59,7 @@ async def _check_recipient(session: AsyncSession, to: Mapping[str, Any]) -> None
     """LAVA checks the user when one is named, otherwise the explicit address."""
     if "user" in to:
         user = to["user"]
+        # The device owner is resolved when the notification is made, not looked up here.
         if user != DEVICE_OWNER and not await _user_exists(session, user):
             raise DefinitionError(f"{user!r} is not an existing user in LAVA.")
     elif "email" in to and not is_email_address(to["email"]):
@@ -79,11 +78,8 @@ def _check_query(query: Mapping[str, Any]) -> None:
         raise DefinitionError(f"Query ~{query['username']}/{query['name']} does not exist")
     if query["entity"] != "testjob":
         raise DefinitionError("Only TestJob queries allowed.")
-    # Stored by LAVA as ``key__value`` pairs joined by ``,``, and parsed back from that.
-    pairs = query.get("conditions", {}).items()
-    text = ",".join(f"{key}__{value}" for key, value in pairs)
     try:
-        parse_conditions("testjob", text)
+        parse_conditions("testjob", conditions_text(query))
     except MalformedConditions as exc:
         raise DefinitionError(BAD_CONDITIONS) from exc
     except BadInput as exc:

@@ -211,6 +211,17 @@ class Lab:
         finally:
             engine.dispose()
 
+    def stored_messages(self, job_id: int) -> str:
+        """Every queued message of the job, as stored."""
+        engine = sqlalchemy.create_engine(sync_url(self.url))
+        table = NotificationDelivery.__table__
+        try:
+            with engine.connect() as connection:
+                query = sqlalchemy.select(table.c.message).where(table.c.job_id == job_id)
+                return repr(connection.execute(query).scalars().all())
+        finally:
+            engine.dispose()
+
     def stop(self) -> None:
         self.server.stop()
         self.hooks.stop()
@@ -299,6 +310,7 @@ def test_a_finished_job_mails_messages_and_calls_back_as_its_block_says(notify_l
         ]
     )
     assert SECRET not in notify_lab.server.log_path.read_text()
+    assert SECRET not in notify_lab.stored_messages(job_id)  # forgotten once sent
 
 
 def test_regression_fires_only_when_health_drops_from_the_previous_job(notify_lab: Lab):
