@@ -10,6 +10,7 @@ with a previous job instead of with the job itself, so it can fire.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,30 @@ def status_matches(status: str, state: JobState, health: JobHealth) -> bool:
     if state is not JobState.FINISHED:
         return False
     return status == "finished" or _BY_HEALTH.get(status) is health
+
+
+def state_at(
+    moment: dt.datetime,
+    state: JobState,
+    health: JobHealth,
+    start_time: dt.datetime | None,
+    end_time: dt.datetime | None,
+) -> tuple[JobState, JobHealth]:
+    """A job's state and health as they were at ``moment``, from its current ones and its
+    start and end times: Finished with its health if it had ended, Running if it had
+    started, else still queued (Submitted).
+
+    The notifier evaluates a block after the change that queued it; the jobs a
+    ``dependency_query`` selects are judged as they were when the notifying job changed,
+    as LAVA (which evaluates inside that change) sees them.
+    """
+    if end_time is not None and end_time <= moment:
+        return JobState.FINISHED, health
+    if start_time is not None and start_time <= moment:
+        return JobState.RUNNING, JobHealth.UNKNOWN
+    if state is JobState.FINISHED and end_time is None:  # ended without times (imported)
+        return state, health
+    return JobState.SUBMITTED, JobHealth.UNKNOWN
 
 
 def dependencies_met(status: str, dependencies: Iterable[tuple[JobState, JobHealth]]) -> bool:

@@ -9,6 +9,7 @@ job its submitter may not see.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -22,7 +23,13 @@ from gql_server.exports.yaml_layouts import CasesYaml
 from gql_server.lab.definition import notify_block
 from gql_server.lab.enums import JobHealth, JobState, TestResult
 from gql_server.notify.comparison import QUERY_LIMIT, conditions_text, query_link, reference_job
-from gql_server.notify.criteria import callbacks_of, previous_health, recipients_of, should_notify
+from gql_server.notify.criteria import (
+    callbacks_of,
+    previous_health,
+    recipients_of,
+    should_notify,
+    state_at,
+)
 from gql_server.notify.email_text import Addressee, CompareFacts
 from gql_server.notify.facts import (
     CaseFacts,
@@ -89,7 +96,8 @@ async def firing_of(
     try:
         compared = await _compared_jobs(as_submitter, notify)
         criteria = notify["criteria"]
-        dependencies = await _dependencies(as_submitter, job, criteria)
+        moment = job.end_time if state is JobState.FINISHED else job.start_time
+        dependencies = await _dependencies(as_submitter, job, criteria, moment)
         previous = None
         if criteria.get("type"):
             candidates = compared if compared is not None else await _same_kind(as_submitter, job)
@@ -234,16 +242,16 @@ async def _same_kind(ctx: RequestContext, job: TestJob) -> list[ListedJob]:
 
 
 async def _dependencies(
-    ctx: RequestContext, job: TestJob, criteria: Mapping[str, Any]
+    ctx: RequestContext, job: TestJob, criteria: Mapping[str, Any], moment: dt.datetime | None
 ) -> list[tuple[JobState, JobHealth]]:
-    """The (state, health) of the jobs ``criteria.dependency_query`` selects, this one
-    excluded."""
+    """The (state, health), as at ``moment``, of the jobs ``criteria.dependency_query``
+    selects, this one excluded."""
     text = criteria.get("dependency_query")
     if not text or criteria["status"] == "all":
         return []
     conditions = parse_conditions("testjob", str(text))
     statement = (
-        select(TestJob.state, TestJob.health)
+        select(TestJob.state, TestJob.health, TestJob.start_time, TestJob.end_time)
         .where(
             TestJob.id != job.id,
             await job_visible(ctx),
@@ -254,7 +262,12 @@ async def _dependencies(
     )
     async with ctx.db() as session:
         rows = (await session.execute(statement)).all()
-    return [(JobState(state), JobHealth(health)) for state, health in rows]
+    if moment is None:
+        return [(JobState(state), JobHealth(health)) for state, health, _, _ in rows]
+    return [
+        state_at(moment, JobState(state), JobHealth(health), start, end)
+        for state, health, start, end in rows
+    ]
 
 
 async def _recipients(

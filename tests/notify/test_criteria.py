@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from gql_server.lab.enums import JobHealth, JobState
@@ -13,6 +15,7 @@ from gql_server.notify.criteria import (
     previous_health,
     recipients_of,
     should_notify,
+    state_at,
     status_matches,
 )
 from gql_server.notify.facts import ListedJob
@@ -188,3 +191,24 @@ def test_callbacks_get_lava_defaults_and_keep_their_order():
 def test_recipients_as_lava_creates_them(block, owner, expected):
     block = {"criteria": {"status": "finished"}, **block}
     assert recipients_of(block, "alice", owner) == expected
+
+
+T = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+EARLIER, LATER = T - dt.timedelta(seconds=1), T + dt.timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "end", "expected"),
+    [
+        (COMPLETE, EARLIER, EARLIER, COMPLETE),  # had ended
+        (COMPLETE, EARLIER, T, COMPLETE),  # ended at that very moment
+        (COMPLETE, EARLIER, LATER, RUNNING),  # still running then
+        (INCOMPLETE, LATER, LATER, (S.SUBMITTED, H.UNKNOWN)),  # not started then
+        (RUNNING, EARLIER, None, RUNNING),
+        ((S.SCHEDULED, H.UNKNOWN), None, None, (S.SUBMITTED, H.UNKNOWN)),
+        (CANCELED, None, EARLIER, CANCELED),  # canceled while queued
+        (COMPLETE, None, None, COMPLETE),  # finished without times: taken as it is
+    ],
+)
+def test_state_at_a_moment_is_read_from_the_jobs_times(now, start, end, expected):
+    assert state_at(T, *now, start, end) == expected

@@ -80,6 +80,29 @@ notify:
 """,
 )
 
+COMPARED_JOB = _job(
+    "compared-build",
+    """\
+notify:
+  criteria: {status: incomplete}
+  verbosity: verbose
+  recipients:
+  - to: {method: email, email: compare@example.org}
+  compare:
+    query: {entity: testjob, conditions: {description: compared-build}}
+""",
+)
+
+GROUP_JOB = _job(
+    "nightly-group",
+    """\
+notify:
+  criteria: {status: finished, dependency_query: "description__nightly-group"}
+  recipients:
+  - to: {method: email, email: group@example.org}
+""",
+)
+
 CANCELED_JOB = _job(
     "never started",
     """\
@@ -326,6 +349,35 @@ def test_regression_fires_only_when_health_drops_from_the_previous_job(notify_la
     wait_for(lambda: _evaluated(notify_lab, jobs[2]), "the third job's evaluation")
     assert len(notify_lab.mails_to(address)) == 1
     assert notify_lab.deliveries(jobs[0]) == notify_lab.deliveries(jobs[2]) == []
+
+
+def test_a_verbose_mail_compares_with_the_newest_complete_job_of_its_query(notify_lab: Lab):
+    address = "compare@example.org"
+    complete = notify_lab.submit(COMPARED_JOB)
+    notify_lab.run(complete, JobHealth.COMPLETE)
+    failed = notify_lab.submit(COMPARED_JOB)
+    notify_lab.run(failed, JobHealth.INCOMPLETE)
+    [mail] = wait_for(lambda: notify_lab.mails_to(address), "the comparison mail")
+    body = _body(mail)
+    assert mail["Subject"] == f"LAVA notification for Test Job {failed} compared-build"
+    assert (
+        f"Query used: {SITE}/results/query/+custom?entity=testjob"
+        "&amp;conditions=description__compared-build"
+    ) in body
+    assert f"Test job: {SITE}/scheduler/job/{complete}\nState: Finished\nHealth: Complete" in body
+    assert f"Comparing to latest complete job: {SITE}/scheduler/job/{complete}" in body
+    assert ('In suite "0_smoke", test case "network" changed result from "pass" to "fail".') in body
+    assert notify_lab.deliveries(complete) == []  # it was not Incomplete
+
+
+def test_a_dependency_query_holds_the_mail_until_the_last_of_its_jobs_finishes(notify_lab: Lab):
+    first, last = notify_lab.submit(GROUP_JOB), notify_lab.submit(GROUP_JOB)
+    notify_lab.run(first, JobHealth.COMPLETE)  # the other job is still queued
+    notify_lab.run(last, JobHealth.INCOMPLETE)
+    [mail] = wait_for(lambda: notify_lab.mails_to("group@example.org"), "the group's mail")
+    assert mail["Subject"] == f"LAVA notification for Test Job {last} nightly-group"
+    assert _evaluated(notify_lab, first)
+    assert notify_lab.deliveries(first) == []
 
 
 def _evaluated(lab: Lab, job_id: int) -> bool:
