@@ -9,7 +9,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from gql_server import __version__
@@ -26,6 +26,7 @@ from gql_server.graphql_door import GraphQLEndpoint
 from gql_server.notify.service import serve_notifications
 from gql_server.resolvers.changes import ChangeCounter
 from gql_server.rest.door import RestDoor
+from gql_server.web import routes as web_routes
 from xmlrpc_compat.catalogue import CATALOGUE
 from xmlrpc_compat.door import HELP_PATH, XmlRpcDoor
 from xmlrpc_compat.help_page import help_endpoint
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     rest = RestDoor(settings, sessions, changes)
     app = Starlette(
         routes=[
-            Route("/", lambda _r: RedirectResponse("/graphql")),
+            *web_routes(),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             WebSocketRoute("/ws/", relay.serve),
