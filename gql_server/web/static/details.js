@@ -1,6 +1,6 @@
 // Details of one job (its results and downloads) or one device (recent jobs, health history).
 
-import { badge, fill, h, jobLink, when } from "./dom.js";
+import { badge, deviceLink, fill, h, jobLink, when } from "./dom.js";
 import { query } from "./gql.js";
 import { authHeaders, currentToken } from "./token.js";
 
@@ -115,7 +115,7 @@ export class Details {
       ["Visibility", job.isPublic ? "public" : "private"],
       ["Submitter", job.submitter?.username ?? "—"],
       ["Device type", job.requestedDeviceType?.name ?? "—"],
-      ["Device", job.device?.hostname ?? "—"],
+      ["Device", deviceLink(job.device?.hostname)],
       ["Submitted", when(job.submitTime)],
       ["Started", when(job.startTime)],
       ["Ended", when(job.endTime)],
@@ -154,7 +154,7 @@ export class Details {
       if (focus) heading.focus();
       return;
     }
-    const history = h("tbody");
+    const history = h("tbody", { id: "health-history" });
     const heading = this.open(
       `Device ${device.hostname}`,
       h(
@@ -186,7 +186,7 @@ export class Details {
       ),
       h("h3", {}, "Health history"),
       h("p", { class: "hint" }, "Every state and health change recorded for this device, newest first, live."),
-      h("div", { class: "scroll" }, table(["When", "State", "Health", "Job"], [], history)),
+      h("div", { class: "scroll" }, table(["When", "State", "Health", "Job"], [], { body: history })),
     );
     this.stopHistory = this.socket.subscribe(HEALTH_HISTORY, { hostname, after: "0" }, {
       onData: (event) => {
@@ -228,8 +228,7 @@ function results(job) {
           suite.resultCounts.unknown,
           failing(suite.failing),
         ]),
-        null,
-        "results",
+        { className: "results" },
       ),
     ),
   );
@@ -241,7 +240,7 @@ function failing(cases) {
   return h("ul", { class: "failing" }, cases.nodes.map((each) => h("li", {}, each.name)), more > 0 ? h("li", {}, `and ${more} more`) : null);
 }
 
-function table(headers, rows, body = h("tbody"), className = null) {
+function table(headers, rows, { body = h("tbody"), className = null } = {}) {
   for (const cells of rows) {
     body.append(h("tr", {}, h("th", { scope: "row" }, cells[0]), cells.slice(1).map((cell) => h("td", {}, cell))));
   }

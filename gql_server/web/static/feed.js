@@ -90,10 +90,18 @@ export class Feed {
     fill(this.status, `${paused}${count} of ${this.items.length} events match the filters.`);
   }
 
-  entry({ event, kind }) {
+  entry({ event, kind, deviceType, submitter }) {
+    const data = {
+      "data-cursor": event.cursor,
+      "data-message-id": event.messageId,
+      "data-kind": kind,
+      "data-job-id": event.jobId,
+      "data-device-type": deviceType,
+      "data-submitter": submitter,
+    };
     return h(
       "li",
-      { "data-cursor": event.cursor, "data-kind": kind, "data-message-id": event.messageId },
+      data,
       h("time", { datetime: event.timestamp }, new Date(event.timestamp).toLocaleTimeString()),
       " ",
       h("span", { class: `kind kind-${kind.replace(" ", "-")}` }, kind),
