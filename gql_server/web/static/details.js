@@ -62,6 +62,7 @@ export class Details {
   /** Show what the hash names (`#job/12`, `#device/qemu-01`), or nothing. */
   async show(hash) {
     const [kind, key] = hash.replace(/^#/, "").split("/");
+    if (kind && kind !== "job" && kind !== "device") return; // an in-page anchor (#main)
     this.close();
     if (kind === "job" && /^\d+$/.test(key)) {
       this.showing = { kind, key: Number(key) };

@@ -26,7 +26,9 @@ export class Feed {
     this.timer = null;
     pauseButton.addEventListener("click", () => this.setPaused(!this.paused));
     for (const control of Object.values(filters)) {
-      control.addEventListener("input", () => this.render());
+      for (const type of ["input", "change"]) {
+        control.addEventListener(type, () => this.render({ full: true }));
+      }
     }
   }
 
@@ -52,7 +54,7 @@ export class Feed {
   clear() {
     this.items = [];
     this.waiting = 0;
-    this.render();
+    this.render({ full: true });
   }
 
   setPaused(paused) {
@@ -75,13 +77,28 @@ export class Feed {
     );
   }
 
-  render() {
+  /**
+   * Show the matching events, newest first. New ones are added above the others (the list
+   * is aria-live: only they are announced); a change of filters redraws the list (`full`).
+   */
+  render({ full = false } = {}) {
     clearTimeout(this.timer);
     this.timer = null;
     if (this.paused) return;
     this.waiting = 0;
     const shown = this.shown();
-    fill(this.list, shown.slice(0, SHOW).map((item) => this.entry(item)));
+    const newest = this.list.firstElementChild?.dataset.cursor;
+    if (full || newest === undefined) {
+      fill(this.list, shown.slice(0, SHOW).map((item) => this.entry(item)));
+    } else {
+      const fresh = [];
+      for (const item of shown) {
+        if (item.event.cursor === newest || fresh.length === SHOW) break;
+        fresh.push(this.entry(item));
+      }
+      this.list.prepend(...fresh);
+      while (this.list.children.length > SHOW) this.list.lastElementChild.remove();
+    }
     this.showStatus(shown.length);
   }
 
