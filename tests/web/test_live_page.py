@@ -167,6 +167,8 @@ def test_a_private_job_is_hidden_anonymously_and_shown_with_its_submitters_token
     assert "(private)" in row.text
     page.wait(lambda: page.text("#details h2").startswith(f"Job {private}:"), "its details")
     assert "private" in page.text("#details dl")
+    later = submit_job(demo_lab.client, demo_lab.tokens["bob"], visibility="personal")
+    page.wait(lambda: page.job_state(later), "a private job submitted now, live")
     assert field.get_attribute("value") == ""
     assert (
         page.script("return sessionStorage.getItem('gql-server.token')") == (demo_lab.tokens["bob"])
