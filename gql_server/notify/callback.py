@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -85,7 +86,8 @@ class CallbackSender:
     def __init__(self, settings: Settings, verify: Any = True) -> None:
         self.settings = settings
         self.allowed = allowed_hosts(settings.callback_allowed_hosts)
-        self.verify = verify
+        # Loaded once: a client given ``True`` would read the CA bundle for every request.
+        self.verify = ssl.create_default_context() if verify is True else verify
 
     async def __call__(self, target: str, message: Mapping[str, Any]) -> None:
         """Make the request; raises :class:`DeliveryError` (or its permanent kind)."""

@@ -23,7 +23,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -152,20 +152,9 @@ def retry_delay(settings: Settings, attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, settings.notify_backoff_max_seconds))
 
 
-async def record_outcome(
-    sessions: async_sessionmaker,
-    settings: Settings,
-    claim: Claim,
-    error: DeliveryError | None,
-    now: dt.datetime | None = None,
-) -> None:
-    """Mark a claimed row sent, due again after a back-off, or failed for good; a
-    callback done with forgets its request, so that its secret is not kept at rest.
-
-    Does nothing if the claim was lost (its lease ended and another worker claimed it).
-    """
-    now = now or utcnow()
-    table = NotificationDelivery
+def _outcome_values(
+    settings: Settings, claim: Claim, error: DeliveryError | None, now: dt.datetime
+) -> dict[str, Any]:
     if error is None:
         values: dict[str, Any] = {"status": SENT, "sent": now, "last_error": None}
     else:
@@ -181,17 +170,54 @@ async def record_outcome(
             values["next_attempt"] = now + retry_delay(settings, claim.attempts)
     if claim.kind == "callback" and values.get("status") in (SENT, FAILED):
         values["message"] = {}  # the request holds the secret; nothing will send it again
+    return values
+
+
+async def record_outcomes(
+    sessions: async_sessionmaker,
+    settings: Settings,
+    outcomes: Sequence[tuple[Claim, DeliveryError | None]],
+    now: dt.datetime | None = None,
+) -> None:
+    """Mark claimed rows sent, due again after a back-off, or failed for good, in one
+    transaction; a callback done with forgets its request, so that its secret is not kept
+    at rest.
+
+    A row whose claim was lost (its lease ended and another worker claimed it) is left
+    as it is.
+    """
+    now = now or utcnow()
+    table = NotificationDelivery
     async with sessions() as session:
-        await session.execute(
-            update(table)
-            .where(
-                table.id == claim.id,
-                table.status == PENDING,
-                table.attempts == claim.attempts,
+        for claim, error in outcomes:
+            await session.execute(
+                update(table)
+                .where(
+                    table.id == claim.id,
+                    table.status == PENDING,
+                    table.attempts == claim.attempts,
+                )
+                .values(**_outcome_values(settings, claim, error, now))
             )
-            .values(**values)
-        )
         await session.commit()
+
+
+class _Recorder:
+    """Records outcomes as sends finish, many to a transaction: whoever takes the turn
+    writes every outcome waiting, so concurrent sends do not queue for the database's
+    write lock one commit each. Each caller returns once its own outcome is committed."""
+
+    def __init__(self, sessions: async_sessionmaker, settings: Settings, now: dt.datetime | None):
+        self.sessions, self.settings, self.now = sessions, settings, now
+        self.waiting: list[tuple[Claim, DeliveryError | None]] = []
+        self.turn = asyncio.Lock()
+
+    async def record(self, claim: Claim, error: DeliveryError | None) -> None:
+        self.waiting.append((claim, error))
+        async with self.turn:
+            batch, self.waiting = self.waiting, []
+            if batch:
+                await record_outcomes(self.sessions, self.settings, batch, self.now)
 
 
 async def _deliver(sender: Sender | None, claim: Claim) -> DeliveryError | None:
@@ -217,12 +243,13 @@ async def deliver_due(
     """Claim the due rows, send them concurrently, record each outcome; returns how many
     were claimed. ``now`` fixes the clock (tests); by default the current time."""
     claims = await claim_due(sessions, lease_seconds=settings.notify_lease_seconds, now=now)
+    recorder = _Recorder(sessions, settings, now)
 
     async def one(claim: Claim) -> None:
         error = await _deliver(senders.get(claim.kind), claim)
         if error is not None:
             logger.warning("notification %s (%s) not sent: %s", claim.id, claim.kind, error)
-        await record_outcome(sessions, settings, claim, error, now)
+        await recorder.record(claim, error)
 
     await asyncio.gather(*(one(claim) for claim in claims))
     return len(claims)

@@ -6,11 +6,13 @@ import asyncio
 import smtplib
 import ssl
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from typing import Any
 
 from gql_server.config import Settings
 from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
+from gql_server.notify.queue import BATCH
 
 SECURITY = ("none", "starttls", "tls")
 
@@ -35,19 +37,20 @@ class SmtpSender:
             raise ValueError(f"smtp_security must be one of {', '.join(SECURITY)}")
         self.settings = settings
         self.tls_context = tls_context or ssl.create_default_context()
+        # smtplib blocks: each send has a thread of its own, as many as a notifier round.
+        self.threads = ThreadPoolExecutor(BATCH, thread_name_prefix="smtp")
 
     async def __call__(self, target: str, message: Mapping[str, Any]) -> None:
         """Send the email; raises :class:`DeliveryError` (or its permanent kind)."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.threads, self._send, target, message)
+
+    def _send(self, target: str, message: Mapping[str, Any]) -> None:
+        settings = self.settings
         try:
-            email = build_email(
-                self.settings.smtp_from, target, message["subject"], message["body"]
-            )
+            email = build_email(settings.smtp_from, target, message["subject"], message["body"])
         except (KeyError, ValueError, TypeError) as exc:
             raise PermanentDeliveryError(f"cannot build the email: {exc}") from None
-        await asyncio.to_thread(self._send, email)
-
-    def _send(self, email: EmailMessage) -> None:
-        settings = self.settings
         try:
             if settings.smtp_security == "tls":
                 client: smtplib.SMTP = smtplib.SMTP_SSL(
