@@ -6,9 +6,10 @@ to show on it, in headless Chromium on a real ``gql-server serve --demo`` (SQLit
 Transfer size: ``/`` plus every asset it loads (the stylesheet and the JavaScript modules,
 followed through their imports), raw as the server sends them and gzip-compressed (level 6)
 as a compressing proxy would. Latency: for each of ``--jobs`` jobs, submitJob then cancelJob
-through GraphQL; from the moment each mutation's response is read (and from the event's own
-timestamp) to the moment the page renders the job row's new state (the page stamps it with
-``performance.timeOrigin + performance.now()``, the same wall clock). Writes
+through GraphQL, one change at a time; from the moment each mutation's response is read
+(and from the event's own timestamp) to the moment the page renders the job row's new state
+(the page stamps it with ``performance.timeOrigin + performance.now()``, the same wall
+clock), next to when a Python subscriber on the same server receives the event. Writes
 bench/results/live-page-<date>.txt.
 """
 
@@ -136,19 +137,20 @@ def _measure(
     reference: Reference,
 ) -> dict[str, dict[str, list[float]]]:
     found: dict[str, dict[str, list[float]]] = {}
-    for _ in range(jobs):
+
+    def record(name: str, job_id: int, state: str, returned: float) -> None:
+        at = shown_at(page, job_id, state)
+        stamps = found.setdefault(name, {"returned": [], "event": [], "reference": []})
+        stamps["returned"].append(at - returned)
+        stamps["event"].append(at - event_time(database_url, job_id, state))
+        arrived = reference.arrivals[job_id, state]
+        stamps["reference"].append(arrived - returned)
+
+    for _ in range(jobs):  # one change at a time: each is shown before the next is made
         job_id = submit_job(client, token)
-        returned = time.time() * 1000
-        changes = [("submitJob -> SUBMITTED", "SUBMITTED", returned)]
+        record("submitJob -> SUBMITTED", job_id, "SUBMITTED", time.time() * 1000)
         state = client.execute(CANCEL, {"id": job_id}, token)["cancelJob"][0]["state"]
-        changes.append((f"cancelJob -> {state}", state, time.time() * 1000))
-        for name, shown_state, mutation_returned in changes:
-            at = shown_at(page, job_id, shown_state)
-            stamps = found.setdefault(name, {"returned": [], "event": [], "reference": []})
-            stamps["returned"].append(at - mutation_returned)
-            stamps["event"].append(at - event_time(database_url, job_id, shown_state))
-            arrived = reference.arrivals[job_id, shown_state]
-            stamps["reference"].append(arrived - mutation_returned)
+        record(f"cancelJob -> {state}", job_id, state, time.time() * 1000)
     return found
 
 
