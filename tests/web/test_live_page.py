@@ -236,3 +236,18 @@ def test_device_details_show_recent_jobs_and_live_health_history(page, demo_lab,
     page.wait(lambda: "Good" in newest_history(), "good again in the history")
     rows = page.script("return document.querySelectorAll('#health-history tr').length")
     assert rows >= 2
+
+
+def test_a_refused_token_is_said_so_and_can_be_forgotten(page, browser):
+    browser.find_element(By.ID, "token").send_keys("not-a-token", Keys.ENTER)
+    page.wait(lambda: page.connection() == "refused", "the socket refusing the token")
+    assert "refused the token" in page.text("#connection")
+    assert "refused this token" in page.text("#viewer")
+    assert page.script("return document.querySelectorAll('#jobs tbody tr').length") == 0
+    browser.find_element(By.ID, "forget-token").click()
+    page.wait(lambda: page.connection() == "live", "live again, anonymously")
+    page.wait(lambda: page.text("#viewer").startswith("Anonymous"), "anonymous again")
+    page.wait(
+        lambda: page.script("return document.querySelectorAll('#jobs tbody tr').length"),
+        "the jobs again",
+    )

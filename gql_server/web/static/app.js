@@ -124,9 +124,16 @@ class Page {
   }
 
   status(status, detail = "") {
+    if (status === "refused") this.refused();
     const element = byId("connection");
     element.dataset.status = status;
     fill(element, STATUS_TEXT[status] + (detail && status === "reconnecting" ? ` ${detail}` : ""));
+  }
+
+  /** The token was refused: show nothing rather than what another viewer saw. */
+  refused() {
+    this.lab.load({ deviceTypes: { nodes: [] }, workers: { nodes: [] }, jobs: { nodes: [] } });
+    fill(byId("viewer"), h("span", { role: "alert" }, "The server refused this token: paste another one, or forget it to look anonymously."));
   }
 
   viewer(viewer) {
