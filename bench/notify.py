@@ -642,8 +642,7 @@ def describe(args: argparse.Namespace) -> list[str]:
         f"gql-server notification benchmark started {code_version()}",
         f"machine: {os.cpu_count()} CPUs, {platform.system()} {platform.release()},"
         f" Python {platform.python_version()}; {versions}",
-        "SMTP sends run in asyncio's default executor: at most min(32, CPUs + 4) ="
-        f" {min(32, (os.cpu_count() or 1) + 4)} of a batch's {BATCH} at once",
+        f"SMTP sends run in the sender's own {BATCH} threads, one per send of a batch",
         f"command: bench/notify.py --count {args.count} --jobs {args.jobs}"
         f" --demo-jobs {args.demo_jobs}" + (" --no-postgres" if args.no_postgres else ""),
     ]
