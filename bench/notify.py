@@ -70,7 +70,7 @@ from gql_server.notify.queue import (
 )
 from gql_server.notify.smtp import SmtpSender
 from gql_server.resolvers.changes import ChangeCounter
-from tests.support.databases import create_database, drop_database, sync_url
+from tests.support.databases import sync_url, throwaway_database
 from tests.support.server import GraphQLClient, ServerProcess, gql_server_command
 
 KINDS = ("email", "callback")
@@ -341,16 +341,6 @@ async def direct_run(kind: str, count: int, sinks: Sinks) -> float:
     return time.perf_counter() - started
 
 
-@contextlib.contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[str]:
-    """A new empty database of ``backend``, dropped afterwards."""
-    url = create_database(backend, folder)
-    try:
-        yield url
-    finally:
-        drop_database(url)
-
-
 def throughput(count: int, backends: tuple[str, ...], folder: Path) -> list[str]:
     """Run every throughput measurement; the report's lines."""
     sinks = Sinks()
@@ -359,7 +349,7 @@ def throughput(count: int, backends: tuple[str, ...], folder: Path) -> list[str]
         runs: dict[tuple[str, str], QueueRun] = {}
         for backend in backends:
             for kind in (*KINDS, NO_OP):
-                with fresh_database(backend, folder) as url:
+                with throwaway_database(backend, folder) as url:
                     runs[backend, kind] = asyncio.run(queue_run(url, kind, count, sinks))
                     print(f"  {backend} {kind}: {count / runs[backend, kind].sent_s:.0f}/s")
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import io
 import json
@@ -31,7 +30,7 @@ from gql_server.lab.enums import (
     WorkerHealth,
     WorkerState,
 )
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import throwaway_database
 
 JOBS = 300
 FINISHED = int(JobState.FINISHED)
@@ -54,15 +53,6 @@ DIGESTED = {
     "lava_scheduler_app_testjob_viewing_groups": "id, testjob_id, group_id",
     "lava_scheduler_app_device": "hostname, state, health, last_health_report_job_id",
 }
-
-
-@contextlib.contextmanager
-def new_database(backend: str, folder: Path) -> Iterator[str]:
-    url = create_database(backend, folder)
-    try:
-        yield url
-    finally:
-        drop_database(url)
 
 
 async def _generate(url: str, jobs: int, **options: Any) -> DemoSummary:
@@ -103,7 +93,7 @@ def digest(url: str) -> str:
 def demo_lab(
     backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, DemoSummary]]:
-    with new_database(backend, tmp_path_factory.mktemp("demo")) as url:
+    with throwaway_database(backend, tmp_path_factory.mktemp("demo")) as url:
         yield url, generate(url)
 
 
@@ -387,14 +377,14 @@ def test_same_seed_same_lab_whatever_the_write_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url, summary = demo_lab
-    with new_database(backend, tmp_path) as again:
+    with throwaway_database(backend, tmp_path) as again:
         assert generate(again) == summary
         assert digest(again) == digest(url)
     monkeypatch.setattr(generator, "_write_mode", lambda dialect: "core")
-    with new_database(backend, tmp_path) as through_core:
+    with throwaway_database(backend, tmp_path) as through_core:
         assert generate(through_core) == summary
         assert digest(through_core) == digest(url)
-    with new_database(backend, tmp_path) as other:
+    with throwaway_database(backend, tmp_path) as other:
         generate(other, seed=7)
         assert digest(other) != digest(url)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy
@@ -51,3 +53,13 @@ def drop_database(url: str) -> None:
             sqlalchemy.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
         )
     engine.dispose()
+
+
+@contextlib.contextmanager
+def throwaway_database(backend: str, folder: Path) -> Iterator[str]:
+    """A new empty database of ``backend`` for the block, dropped afterwards."""
+    url = create_database(backend, folder)
+    try:
+        yield url
+    finally:
+        drop_database(url)
