@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -23,6 +24,9 @@ from gql_server.schema.mutation import Mutation
 from gql_server.schema.query import Query
 from gql_server.schema.shared_execution import SharedEventExecutor
 from gql_server.schema.subscription import MESSAGE_TYPES, SocketContext, Subscription
+
+CACHE_ENTRIES = 256
+"""Parsed and validated documents kept, each cache."""
 
 
 class LabSchema(strawberry.Schema):
@@ -66,12 +70,25 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=MESSAGE_TYPES,
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=SharedEventExecutor,
-        extensions=[
-            MaxTokensLimiter(max_token_count=settings.max_tokens),
-            ParserCache(maxsize=256),
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            ValidationCache(maxsize=256),
-            TransportRules,
-        ],
+        extensions=_extensions(settings),
     )
+
+
+def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """A fresh set of extensions per request (an extension holds its request's context),
+    over parse and validation caches shared by all requests.
+
+    The limits' validation rules are made once: the validation cache is keyed by the
+    rules, so rules made per request would never hit it.
+    """
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    return [
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=CACHE_ENTRIES),
+        lambda: AddValidationRules(limits),
+        lambda: ValidationCache(maxsize=CACHE_ENTRIES),
+        TransportRules,
+    ]
