@@ -462,11 +462,16 @@ class EventRecord(Base):
     """The event outbox: written in the transaction of the change it reports.
 
     ``seq`` is given by the publisher when it publishes the event, in publication order;
-    it is the cursor subscribers resume from. Rows are kept after publication.
+    it is the cursor subscribers resume from. Rows are kept after publication. ``device``
+    names the device a ``.device`` event is about, so that a device's history is read
+    from an index (newest first by cursor), not from the whole outbox.
     """
 
     __tablename__ = "gql_server_event"
-    __table_args__ = (Index("ix_gql_server_event_unpublished", "seq", "id"),)
+    __table_args__ = (
+        Index("ix_gql_server_event_unpublished", "seq", "id"),
+        Index("ix_gql_server_event_device", "device", "seq"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -478,6 +483,7 @@ class EventRecord(Base):
     username: Mapped[str] = mapped_column(String(150))
     data: Mapped[str] = mapped_column(Text)
     job_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    device: Mapped[str | None] = mapped_column(String(200))
 
 
 class PublisherMark(Base):

@@ -25,6 +25,7 @@ def record_event(session: AsyncSession, event: Event, job_id: int | None = None)
             username=event.username,
             data=json.dumps(event.data),
             job_id=job_id,
+            device=device_of(event),
         )
     )
 
@@ -92,6 +93,18 @@ def job_of(event: Event) -> int | None:
     job = event.data.get("job")
     if event.kind in JOB_KINDS and isinstance(job, int) and not isinstance(job, bool):
         return job
+    return None
+
+
+DEVICE_NAME_LENGTH: int = EventRecord.__table__.c.device.type.length
+
+
+def device_of(event: Event) -> str | None:
+    """The device a ``.device`` event is about (a job's event names its device too, but is
+    about the job); None for other events and for names no device can have."""
+    device = event.data.get("device")
+    if event.kind is EventKind.DEVICE and isinstance(device, str):
+        return device if len(device) <= DEVICE_NAME_LENGTH else None
     return None
 
 

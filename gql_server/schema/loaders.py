@@ -12,7 +12,15 @@ import functools
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from gql_server.resolvers import devices, inventory, jobs, notification_status, results, users
+from gql_server.resolvers import (
+    device_history,
+    devices,
+    inventory,
+    jobs,
+    notification_status,
+    results,
+    users,
+)
 from gql_server.resolvers.context import RequestContext
 
 K = TypeVar("K", bound=Hashable)
@@ -111,6 +119,7 @@ class Loaders:
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
         self._recent_jobs: dict[int, Loader] = {}
+        self._health_history: dict[tuple[int, str | None], Loader] = {}
 
     def __getattr__(self, name: str) -> Loader:
         try:
@@ -127,4 +136,14 @@ class Loaders:
         if loader is None:
             batch = functools.partial(jobs.recent_jobs_by_device, self._ctx, limit=limit)
             loader = self._recent_jobs[limit] = Loader(batch, ())
+        return loader
+
+    def health_history(self, first: int, after: str | None) -> Loader:
+        """Each device's health history: ``first`` entries after ``after``."""
+        loader = self._health_history.get((first, after))
+        if loader is None:
+            batch = functools.partial(
+                device_history.history_by_device, self._ctx, first=first, after=after
+            )
+            loader = self._health_history[(first, after)] = Loader(batch)
         return loader

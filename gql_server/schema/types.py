@@ -125,6 +125,34 @@ class Worker:
         return info.context.loaders.devices_by_worker.load(self.hostname)
 
 
+@strawberry.type(description="A device's state and health after one of its `.device` events.")
+class DeviceHistoryEntry:
+    cursor: str = strawberry.field(
+        description="The event's cursor: `deviceEvents(hostname, after: cursor)` streams the"
+        " device's events that came after it."
+    )
+    timestamp: dt.datetime
+    state: DeviceState
+    health: DeviceHealth
+    current_job: str | None = strawberry.field(
+        description="The device's unfinished job then: its id, or its multinode sub-id."
+    )
+
+
+@strawberry.type(
+    description="A page of a device's health history, read as of the event `streamCursor` names."
+)
+class DeviceHistory(Connection[DeviceHistoryEntry]):
+    stream_cursor: str = strawberry.field(
+        description="Pass as `after` to `deviceEvents(hostname)` to follow this history live:"
+        " the newest event published when it was read (of any kind), so the stream replays"
+        " only what came since, however long the device was quiet."
+    )
+
+
+DEFAULT_HISTORY = 20
+
+
 @strawberry.type(description="A device under test.")
 class Device:
     hostname: str
@@ -155,6 +183,16 @@ class Device:
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise BadInput(f"limit must be between 1 and {MAX_PAGE_SIZE}")
         return info.context.loaders.recent_jobs(limit).load(self.hostname)
+
+    @strawberry.field(
+        description="The device's published state and health changes, newest first; `after`"
+        " an entry's cursor gives older ones. Follow it with `deviceEvents` after its"
+        " `streamCursor` (or its newest entry's cursor)."
+    )
+    def health_history(
+        self, info: Info, first: int = DEFAULT_HISTORY, after: str | None = None
+    ) -> DeviceHistory:
+        return info.context.loaders.health_history(first, after).load(self.hostname)
 
     @strawberry.field(description="This device's jobs, as a filtered, paginated list.")
     async def jobs(
