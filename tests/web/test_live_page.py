@@ -20,6 +20,22 @@ JOB = """query ($id: Int!) { job(id: $id) {
   csv: resultsUrl(format: CSV) yaml: resultsUrl(format: YAML)
   junit: resultsUrl(format: JUNIT) tap13: resultsUrl(format: TAP13)
 } }"""
+NOTIFY_JOB = """
+job_name: live page notify
+device_type: qemu
+visibility: public
+timeouts: {job: {minutes: 10}}
+actions:
+- boot: {method: qemu, media: tmpfs}
+notify:
+  criteria: {status: finished}
+  recipients:
+  - to: {method: email, email: live-page@example.org}
+"""
+NOTIFICATIONS = "query ($id: Int!) { job(id: $id) { notifications { status } } }"
+HISTORY = """query ($h: String!, $first: Int!) { device(hostname: $h) {
+  healthHistory(first: $first) { nodes { state health } }
+} }"""
 EVENTS = (
     "subscription ($after: String) { events(after: $after) {"
     " __typename cursor ... on LabEvent { messageId } } }"
@@ -236,6 +252,74 @@ def test_device_details_show_recent_jobs_and_live_health_history(page, demo_lab,
     page.wait(lambda: "Good" in newest_history(), "good again in the history")
     rows = page.script("return document.querySelectorAll('#health-history tr').length")
     assert rows >= 2
+
+    # Shown again: read from healthHistory, then followed live from its stream cursor.
+    page.script("location.hash = '#'")
+    page.wait(lambda: page.text("#details h2") == "", "the details closed")
+    page.script("location.hash = arguments[0]", f"#device/{hostname}")
+    page.wait(lambda: page.text("#details h2") == f"Device {hostname}", "the details again")
+    assert [health for _state, health in shown_history(page)[:2]] == ["Good", "Maintenance"]
+    set_device_health(demo_lab.client, token, hostname, "MAINTENANCE")
+    page.wait(lambda: "Maintenance" in newest_history(), "maintenance again, live")
+
+    def history_matches_the_api() -> bool:
+        shown = shown_history(page)
+        variables = {"h": hostname, "first": len(shown)}
+        nodes = demo_lab.client.execute(HISTORY, variables)["device"]["healthHistory"]["nodes"]
+        return shown == [[label(node["state"]), label(node["health"])] for node in nodes]
+
+    page.wait(history_matches_the_api, "the history as the API has it: no gap, no repeat")
+
+
+def label(value: str) -> str:
+    """An enum value as the page writes it: MAINTENANCE -> Maintenance."""
+    return value.capitalize()
+
+
+def shown_history(page: LivePage) -> list[list[str]]:
+    """The health history's rows as shown, newest first: [state, health] each."""
+    return page.script(
+        "return [...document.querySelectorAll('#health-history tr')]"
+        ".map((row) => [row.cells[1].textContent, row.cells[2].textContent])"
+    )
+
+
+def test_a_jobs_details_show_its_notifications(page, demo_lab, browser, tmp_path):
+    job_id = demo_lab.client.execute(
+        "mutation ($d: String!) { submitJob(definition: $d) { id } }",
+        {"d": NOTIFY_JOB},
+        demo_lab.tokens["alice"],
+    )["submitJob"][0]["id"]
+
+    def sent() -> bool:
+        job = demo_lab.client.execute(NOTIFICATIONS, {"id": job_id})["job"]
+        return [each["status"] for each in job["notifications"]] == ["SENT"]
+
+    wait_for(sent, "the mail sent through the demo's sink", JOB_DEADLINE_S)
+    page.script("location.hash = arguments[0]", f"#job/{job_id}")
+    page.wait(lambda: page.text("#details h2").startswith(f"Job {job_id}:"), "its details")
+
+    def notifications() -> list[list[str]]:
+        return page.script(
+            "return [...document.querySelectorAll('#details table.notifications tbody tr')]"
+            ".map((row) => [...row.cells].map((cell) => cell.textContent))"
+        )
+
+    assert notifications() == [["Finished", "Email", "—", "Sent", "1", "—"]]
+    page.screenshot(tmp_path, "job-notifications")
+    browser.find_element(By.ID, "token").send_keys(demo_lab.tokens["alice"], Keys.ENTER)
+    page.wait(lambda: "Signed in as alice" in page.text("#viewer"), "alice signed in")
+    page.wait(
+        lambda: (
+            notifications() == [["Finished", "Email", "live-page@example.org", "Sent", "1", "—"]]
+        ),
+        "the target, shown to the submitter",
+    )
+
+    other = submit_job(demo_lab.client, demo_lab.tokens["alice"])
+    page.script("location.hash = arguments[0]", f"#job/{other}")
+    page.wait(lambda: page.text("#details h2").startswith(f"Job {other}:"), "the other job")
+    assert page.text("#details p.notifications") == "none"
 
 
 def test_a_refused_token_is_said_so_and_can_be_forgotten(page, browser):

@@ -1,6 +1,7 @@
-// Details of one job (its results and downloads) or one device (recent jobs, health history).
+// Details of one job (results, downloads, notifications) or one device (recent jobs, health
+// history).
 
-import { badge, deviceLink, fill, h, jobLink, when } from "./dom.js";
+import { badge, deviceLink, fill, h, jobLink, label, when } from "./dom.js";
 import { query } from "./gql.js";
 import { authHeaders, currentToken } from "./token.js";
 
@@ -15,6 +16,7 @@ export const JOB = `query JobDetails($id: Int!) {
       resultCounts { passed failed skipped unknown total }
       failing: testCases(filter: {results: [FAIL]}, first: 20) { totalCount nodes { name } }
     }
+    notifications { event kind target status attempts lastError }
     csv: resultsUrl(format: CSV)
     yaml: resultsUrl(format: YAML)
     junit: resultsUrl(format: JUNIT)
@@ -27,6 +29,7 @@ export const DEVICE = `query DeviceDetails($hostname: String!) {
     hostname description state health
     deviceType { name } worker { hostname } currentJob { id }
     recentJobs(limit: 10) { id description state health endTime submitter { username } }
+    healthHistory(first: 20) { streamCursor nodes { timestamp state health currentJob } }
   }
 }`;
 
@@ -128,6 +131,8 @@ export class Details {
       h("dl", { class: "facts", "data-job-id": job.id }, facts.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])),
       h("h3", {}, "Test results"),
       results(job),
+      h("h3", {}, "Notifications"),
+      notifications(job.notifications),
       h("h3", {}, "Downloads"),
       h(
         "ul",
@@ -155,7 +160,7 @@ export class Details {
       if (focus) heading.focus();
       return;
     }
-    const history = h("tbody", { id: "health-history" });
+    const history = h("tbody", { id: "health-history" }, device.healthHistory.nodes.map(historyRow));
     const heading = this.open(
       `Device ${device.hostname}`,
       h(
@@ -186,26 +191,45 @@ export class Details {
         ),
       ),
       h("h3", {}, "Health history"),
-      h("p", { class: "hint" }, "Every state and health change recorded for this device, newest first, live."),
+      h("p", { class: "hint" }, "Its newest state and health changes, newest first, live."),
       h("div", { class: "scroll" }, table(["When", "State", "Health", "Job"], [], { body: history })),
     );
-    this.stopHistory = this.socket.subscribe(HEALTH_HISTORY, { hostname, after: "0" }, {
+    // Only what was published after the history was read follows: no gap, no repeat.
+    const after = device.healthHistory.streamCursor;
+    this.stopHistory = this.socket.subscribe(HEALTH_HISTORY, { hostname, after }, {
       onData: (event) => {
-        if (event.__typename !== "DeviceEvent") return;
-        history.prepend(
-          h(
-            "tr",
-            {},
-            h("td", {}, when(event.timestamp)),
-            h("td", {}, badge("state", event.state)),
-            h("td", {}, badge("health", event.health)),
-            h("td", {}, event.currentJob ?? "—"),
-          ),
-        );
+        if (event.__typename === "DeviceEvent") history.prepend(historyRow(event));
       },
     });
     if (focus) heading.focus();
   }
+}
+
+/** A row of a device's health history: a history entry or a live device event. */
+function historyRow(entry) {
+  return h(
+    "tr",
+    {},
+    h("td", {}, when(entry.timestamp)),
+    h("td", {}, badge("state", entry.state)),
+    h("td", {}, badge("health", entry.health)),
+    h("td", {}, entry.currentJob ?? "—"),
+  );
+}
+
+/** A job's notifications; where each goes only to its submitter and superusers ("—"). */
+function notifications(list) {
+  if (!list.length) return h("p", { class: "notifications" }, "none");
+  const rows = list.map((each) => [
+    label(each.event),
+    label(each.kind),
+    each.target ?? "—",
+    badge("status", each.status),
+    each.attempts,
+    each.lastError ?? "—",
+  ]);
+  const headers = ["Event", "Kind", "Target", "Status", "Attempts", "Last error"];
+  return h("div", { class: "scroll" }, table(headers, rows, { className: "notifications" }));
 }
 
 function results(job) {
