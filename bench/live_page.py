@@ -32,8 +32,6 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,8 +40,7 @@ from tests.conftest import make_token
 from tests.support.databases import sync_url
 from tests.support.live import GraphQLSocket, graphql_socket
 from tests.support.server import GraphQLClient, ServerProcess
-from tests.web.browser import LivePage, submit_job
-from tests.web.conftest import CHROMEDRIVER, CHROMIUM, WIDE
+from tests.web.browser import CHROMIUM, LivePage, headless_chromium, submit_job
 
 REFERENCE = "subscription { jobEvents { __typename cursor ... on JobEvent { jobId state } } }"
 CANCEL = "mutation ($id: Int!) { cancelJob(id: $id) { id state } }"
@@ -173,12 +170,7 @@ def main() -> None:
         url = f"sqlite+aiosqlite:///{folder}/lab.sqlite3"
         env = {"GQL_SERVER_DEMO_MAIL_FOLDER": f"{folder}/mail"}
         server = ServerProcess(url, Path(folder) / "server.log", "--demo", env=env)
-        options = webdriver.ChromeOptions()
-        options.binary_location = str(CHROMIUM)
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-            options.add_argument(argument)
-        options.add_argument(f"--window-size={WIDE[0]},{WIDE[1]}")
-        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        driver = headless_chromium()
         try:
             server.wait_until_ready()
             token = make_token(url, "alice")

@@ -7,16 +7,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from selenium import webdriver
 from selenium.common.exceptions import JavascriptException, StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support.definitions import SINGLE
 from tests.support.server import GraphQLClient
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WIDE = (1280, 1000)
 DEADLINE_S = 15.0
 JOB_DEADLINE_S = 120.0  # a demo job waits for a device, then runs for a few seconds
 SUBMIT = "mutation ($d: String!) { submitJob(definition: $d) { id } }"
+
+
+def headless_chromium() -> webdriver.Chrome:
+    """Debian's Chromium, headless, driven through its chromedriver, in a 1280 px window
+    (no sandbox: CI runs as root)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument(f"--window-size={WIDE[0]},{WIDE[1]}")
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
 def submit_job(

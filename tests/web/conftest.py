@@ -10,19 +10,14 @@ import dataclasses
 import os
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 from tests.conftest import make_token
 from tests.support.databases import create_database, drop_database, sync_url
 from tests.support.server import GraphQLClient, ServerProcess, gql_server_command
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-WIDE = (1280, 1000)
+from tests.web.browser import CHROMEDRIVER, CHROMIUM, headless_chromium
 
 
 def browser_missing() -> str | None:
@@ -88,12 +83,7 @@ def browser() -> Iterator[webdriver.Chrome]:
     """Headless Chromium (no sandbox: CI runs as root)."""
     if reason := browser_missing():
         pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.add_argument(f"--window-size={WIDE[0]},{WIDE[1]}")
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = headless_chromium()
     try:
         yield driver
     finally:

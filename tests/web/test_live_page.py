@@ -12,8 +12,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.support.live import graphql_socket, published, set_device_health, wait_for
-from tests.web.browser import JOB_DEADLINE_S, LivePage, submit_job
-from tests.web.conftest import WIDE
+from tests.web.browser import JOB_DEADLINE_S, WIDE, LivePage, submit_job
 
 JOB = """query ($id: Int!) { job(id: $id) {
   resultCounts { passed failed skipped unknown total }
