@@ -171,6 +171,12 @@ def server_rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU time (user and system, every thread) a process has used, seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def push_paced(endpoint: str, hostname: str, first: int, count: int, rate: float) -> float:
     """Push ``count`` device events at ``rate`` per second; returns when the last went."""
     push = zmq.Context.instance().socket(zmq.PUSH)
@@ -194,6 +200,17 @@ class RateResult:
     expected: int
     in_order: bool
     lag_s: float
+    cpu_s: float = 0.0
+
+    @property
+    def delivered_per_s(self) -> float:
+        """Deliveries per second, from the first push to the last delivery."""
+        return self.delivered / (self.sent / self.rate + self.lag_s)
+
+    @property
+    def cpu_us_per_delivery(self) -> float:
+        """The server's CPU time per delivery, microseconds."""
+        return 1e6 * self.cpu_s / max(self.delivered, 1)
 
     @property
     def sustained(self) -> bool:
@@ -315,14 +332,19 @@ async def measure(
         f"{target.label}: RSS {idle_rss / 1024:.1f} MiB with no subscriber,"
         f" {subscribed_rss / 1024:.1f} MiB with {args.subscribers} idle subscriptions"
         f" ({(subscribed_rss - idle_rss) / args.subscribers:.1f} KiB each)",
-        f"  {'rate/s':>8} {'sent':>6} {'delivered':>10} {'of':>10} {'lag s':>7}  sustained",
+        f"  {'rate/s':>8} {'sent':>6} {'delivered':>10} {'of':>10} {'lag s':>7} {'deliv/s':>8}"
+        f" {'CPU us/deliv':>12}  sustained",
     ]
     for rate in args.rates:
+        cpu_before = server_cpu_s(target.process.pid)
         result = await run_rate(subscribers, endpoint, hostname, first, rate, args.seconds)
+        result.cpu_s = server_cpu_s(target.process.pid) - cpu_before
         first += result.sent
+        sustained = "yes" if result.sustained else "NO"
         lines.append(
             f"  {rate:>8.0f} {result.sent:>6} {result.delivered:>10} {result.expected:>10}"
-            f" {result.lag_s:>7.2f}  {'yes' if result.sustained else 'NO'}"
+            f" {result.lag_s:>7.2f} {result.delivered_per_s:>8.0f}"
+            f" {result.cpu_us_per_delivery:>12.1f}  {sustained}"
         )
         if not result.sustained:
             break

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -18,6 +19,7 @@ from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -35,7 +37,13 @@ from gql_server.schema.context import GraphQLContext
 from gql_server.schema.errors import coded
 from gql_server.schema.loaders import Loaders
 from gql_server.schema.result_cache import ResultCache, cacheable
-from gql_server.schema.shared_execution import SharedResults, encode_message
+from gql_server.schema.shared_execution import (
+    DELIVERY,
+    Delivery,
+    EncodedMessage,
+    SharedResults,
+    encode_message,
+)
 from gql_server.schema.subscription import SocketContext
 
 STATEMENTS_HEADER = "x-sql-statements"
@@ -43,7 +51,8 @@ CONNECTION_INIT_TIMEOUT = dt.timedelta(seconds=10)
 
 
 class PingingTransportWS(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws that also pings the client every keep-alive interval."""
+    """graphql-transport-ws that also pings the client every keep-alive interval, and lets
+    each operation send its shared results directly (see shared_execution)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,6 +63,17 @@ class PingingTransportWS(BaseGraphQLTransportWSHandler):
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._pinger is None:
             self._pinger = asyncio.create_task(self._ping())
+
+    async def run_operation(self, operation: Operation) -> None:
+        """Run the operation (in its own task) with its direct delivery at hand."""
+        DELIVERY.set(Delivery(operation.id, functools.partial(self._send_encoded, operation)))
+        await super().run_operation(operation)
+
+    async def _send_encoded(self, operation: Operation, message: EncodedMessage) -> None:
+        """Send an encoded ``next`` message, as strawberry sends one: not once the
+        operation is complete."""
+        if not operation.completed:
+            await self.websocket.send_json(message)  # type: ignore[arg-type]
 
     async def _ping(self) -> None:
         # RuntimeError: the socket was closed by this side between two pings.

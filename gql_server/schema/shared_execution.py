@@ -6,13 +6,21 @@ subscribers. Instead, the first subscriber to meet an event executes its selecti
 other subscriber with the same operation, variables and viewer gets that result (and its
 encoded JSON), as Hasura multiplexes its live queries. Results are kept for a bounded
 number of (event, selection) pairs.
+
+Over graphql-transport-ws, a subscription whose event already has a shared result skips
+strawberry's per-result pipeline altogether: its stream writes the ``next`` frame, built
+around the shared JSON with its own operation id, straight to the socket (its
+:class:`Delivery`). That is the frame the normal path sends, byte for byte; only events the
+subscriber may see reach this point, as before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import ExecutionResult
@@ -58,9 +66,21 @@ def encode_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+class EncodedMessage(str):
+    """A websocket message already encoded as JSON, sent as it is."""
+
+
+def _data_message(operation_id: Any, kind: str, data: str) -> EncodedMessage:
+    """The message ``{"id", "type", "payload": {"data"}}`` around encoded ``data``."""
+    head = f'{{"id":{encode_json(operation_id)},"type":"{kind}"'
+    return EncodedMessage(f'{head},"payload":{{"data":{data}}}}}')
+
+
 def encode_message(message: Any, shared: SharedResults) -> str | None:
     """A websocket result message (graphql-transport-ws ``next``, graphql-ws ``data``)
     whose data is a shared result, encoded around that result's JSON; else None."""
+    if isinstance(message, EncodedMessage):
+        return message
     if not isinstance(message, dict) or message.get("type") not in {"next", "data"}:
         return None
     payload = message.get("payload")
@@ -69,8 +89,37 @@ def encode_message(message: Any, shared: SharedResults) -> str | None:
     data = shared.encoded_data(payload["data"])
     if data is None:
         return None
-    head = f'{{"id":{encode_json(message["id"])},"type":"{message["type"]}"'
-    return f'{head},"payload":{{"data":{data}}}}}'
+    return _data_message(message["id"], message["type"], data)
+
+
+@dataclasses.dataclass
+class Delivery:
+    """Where one graphql-transport-ws operation's shared results go without strawberry:
+    its id, its sharing key (known once its first message was executed) and a send of an
+    encoded message that respects the operation's state."""
+
+    operation_id: str
+    send: Callable[[EncodedMessage], Awaitable[None]]
+    sharing: Hashable | None = None
+
+
+DELIVERY: ContextVar[Delivery | None] = ContextVar("delivery", default=None)
+"""The delivery of the operation whose task is running, if it has one."""
+
+
+def shared_next(
+    delivery: Delivery | None, shared: SharedResults, cursor: str
+) -> EncodedMessage | None:
+    """The ``next`` message of the event at ``cursor`` for ``delivery``'s operation, when
+    another subscriber with its sharing key already has a clean result (data, no errors,
+    no extensions) for it; else None, and the event takes the normal path."""
+    if delivery is None or delivery.sharing is None:
+        return None
+    result = shared.get((cursor, delivery.sharing))
+    if result is None or result.errors or result.extensions:
+        return None
+    data = shared.encoded_data(result.data)
+    return None if data is None else _data_message(delivery.operation_id, "next", data)
 
 
 def sharing_key(executor: StrawberryGraphQLCoreExecutionContext) -> Hashable | None:
@@ -100,6 +149,9 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         """The executor of one event, carrying the subscription's sharing key."""
         if not hasattr(self, "sharing"):
             self.sharing = sharing_key(self)
+            delivery = DELIVERY.get()
+            if delivery is not None:
+                delivery.sharing = self.sharing
         return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:

@@ -31,7 +31,7 @@ from gql_server.schema.enums import (
     WorkerHealth,
     WorkerState,
 )
-from gql_server.schema.shared_execution import SharedResults
+from gql_server.schema.shared_execution import DELIVERY, SharedResults, shared_next
 
 
 @dataclasses.dataclass
@@ -190,10 +190,22 @@ def _event_message(item: Published) -> LabEvent:
     return _BUILDERS[item.kind](common, event.data)
 
 
-async def _messages(stream: AsyncIterator[Started | Published]) -> AsyncIterator[EventMessage]:
+async def _messages(
+    stream: AsyncIterator[Started | Published], shared: SharedResults
+) -> AsyncIterator[EventMessage]:
+    """The messages to execute; an event whose result another subscriber with the same
+    selection and viewer already has is sent directly instead (see shared_execution)."""
+    delivery = DELIVERY.get()
     async with contextlib.aclosing(stream):  # type: ignore[type-var]
         async for item in stream:
-            yield _message(item)
+            ready = (
+                None if isinstance(item, Started) else shared_next(delivery, shared, item.cursor)
+            )
+            if ready is None:
+                yield _message(item)
+            else:
+                assert delivery is not None
+                await delivery.send(ready)
 
 
 async def _open(
@@ -208,7 +220,7 @@ async def _open(
     finally:
         await ctx.close()
     select = context.hub.visibility.selector(context.ctx, matches)
-    return _messages(context.hub.stream(select, resume))
+    return _messages(context.hub.stream(select, resume), context.shared_results)
 
 
 @strawberry.type
