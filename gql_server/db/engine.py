@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 _statement_counter: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "sql_statement_counter", default=None
@@ -45,6 +52,12 @@ def create_engine(database_url: str, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
     return engine
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Insert]:
+    """The INSERT constructor of the session's dialect, which knows ``ON CONFLICT``."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

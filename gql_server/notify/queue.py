@@ -27,10 +27,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gql_server.config import Settings
+from gql_server.db.engine import dialect_insert
 from gql_server.db.models import NotificationDelivery
 from gql_server.db.types import utcnow
 from gql_server.notify.errors import DeliveryError, PermanentDeliveryError
@@ -40,8 +40,9 @@ logger = logging.getLogger(__name__)
 
 CRITERIA = "criteria"
 """The kind of the row that evaluates a job's notify block when the job enters a state;
-what it fires is queued as rows of the other kinds."""
-KINDS = ("email", "irc", "callback", CRITERIA)
+what it fires is queued as rows of the delivery kinds."""
+DELIVERY_KINDS = ("email", "irc", "callback")
+KINDS = (*DELIVERY_KINDS, CRITERIA)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 BATCH = 20
 ERROR_LIMIT = 1000
@@ -87,8 +88,7 @@ async def enqueue(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     now = now or utcnow()
     statement = (
         insert(NotificationDelivery)

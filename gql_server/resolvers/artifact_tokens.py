@@ -18,12 +18,6 @@ TOKEN_LENGTH = 200
 TOKEN_EXISTS = "Bad request: token already exists?"
 
 
-def _owner(ctx: RequestContext) -> int:
-    """The viewer's user id; only an authenticated user has tokens."""
-    require_login(ctx)
-    return ctx.viewer.user_id
-
-
 def _not_found(name: str) -> NotFound:
     return NotFound(f"Token {name!r} was not found.")
 
@@ -39,7 +33,7 @@ def too_long(name: str, token: str) -> str | None:
 
 async def list_artifact_tokens(ctx: RequestContext) -> list[RemoteArtifactsAuth]:
     """The viewer's tokens, by name."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     async with ctx.db() as session:
         statement = (
             select(RemoteArtifactsAuth)
@@ -51,7 +45,7 @@ async def list_artifact_tokens(ctx: RequestContext) -> list[RemoteArtifactsAuth]
 
 async def get_artifact_token(ctx: RequestContext, name: str) -> RemoteArtifactsAuth:
     """The viewer's token of that name."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     async with ctx.db() as session:
         found = await session.scalar(
             select(RemoteArtifactsAuth).where(
@@ -65,7 +59,7 @@ async def get_artifact_token(ctx: RequestContext, name: str) -> RemoteArtifactsA
 
 async def add_artifact_token(ctx: RequestContext, name: str, token: str) -> RemoteArtifactsAuth:
     """Keep a new named token for the viewer; the name must be new to the viewer."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     if not isinstance(name, str) or not isinstance(token, str):
         raise BadInput("Bad request: the name and the token must be strings")
     problem = too_long(name, token)
@@ -89,7 +83,7 @@ async def add_artifact_token(ctx: RequestContext, name: str, token: str) -> Remo
 
 async def delete_artifact_token(ctx: RequestContext, name: str) -> None:
     """Forget the viewer's token of that name."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     async with ctx.db() as session:
         deleted = await session.execute(
             delete(RemoteArtifactsAuth).where(
@@ -106,7 +100,7 @@ async def change_artifact_token(
 ) -> RemoteArtifactsAuth:
     """Rename the viewer's token of that name and/or change its value (None keeps one);
     BadInput when the new name is another of the viewer's tokens."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     row = await get_artifact_token(ctx, name)
     problem = too_long(new_name or "", new_token or "")
     if problem is not None:

@@ -12,9 +12,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Insert, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql_server.db.engine import dialect_insert
 from gql_server.db.models import Base, CallbackSecret, ExtendedUser, RemoteArtifactsAuth
 from gql_server.db.types import utcnow
 from gql_server.resolvers.context import RequestContext
@@ -76,16 +76,9 @@ def _upsert(
     session: AsyncSession, model: type[Base], keys: list[str], values: dict[str, Any]
 ) -> Insert:
     """An INSERT of ``values`` into ``model`` that updates the row whose ``keys`` are taken."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     changed = {name: value for name, value in values.items() if name not in keys}
     return insert(model).values(**values).on_conflict_do_update(index_elements=keys, set_=changed)
-
-
-def _owner(ctx: RequestContext) -> int:
-    """The viewer's user id; only an authenticated user has notification settings."""
-    require_login(ctx)
-    return ctx.viewer.user_id
 
 
 async def resolve_callback_token(session: AsyncSession, user_id: int, value: str) -> str:
@@ -109,7 +102,7 @@ async def resolve_callback_token(session: AsyncSession, user_id: int, value: str
 
 async def list_callback_secrets(ctx: RequestContext) -> list[SecretName]:
     """The names of the viewer's callback secrets, by name, never their values."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     statement = (
         select(CallbackSecret.name, CallbackSecret.created)
         .where(CallbackSecret.user_id == owner)
@@ -122,7 +115,7 @@ async def list_callback_secrets(ctx: RequestContext) -> list[SecretName]:
 async def set_callback_secret(ctx: RequestContext, name: str, secret: str) -> SecretName:
     """Keep ``secret`` as the viewer's callback secret ``name``, replacing one of that name
     (its ``created`` then becomes now)."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     values = {
         "user_id": owner,
         "name": _checked_text("name", name, NAME_LENGTH),
@@ -138,7 +131,7 @@ async def set_callback_secret(ctx: RequestContext, name: str, secret: str) -> Se
 async def delete_callback_secret(ctx: RequestContext, name: str) -> SecretName:
     """Forget the viewer's callback secret ``name`` and return what it was; NotFound when
     the viewer has none of that name."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     async with ctx.db() as session:
         deleted = (
             await session.execute(
@@ -167,7 +160,7 @@ async def irc_profile(session: AsyncSession, user_id: int) -> tuple[str | None, 
 
 async def viewer_irc_profile(ctx: RequestContext) -> IrcProfile:
     """The viewer's IRC profile."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     async with ctx.db() as session:
         return IrcProfile(*await irc_profile(session, owner))
 
@@ -176,7 +169,7 @@ async def set_irc_profile(
     ctx: RequestContext, handle: str | None, server: str | None
 ) -> IrcProfile:
     """Set the viewer's IRC handle and server; None clears one."""
-    owner = _owner(ctx)
+    owner = require_login(ctx)
     profile = IrcProfile(_checked_irc("handle", handle), _checked_irc("server", server))
     values = {"user_id": owner, "irc_handle": profile.handle, "irc_server": profile.server}
     async with ctx.db() as session:

@@ -51,7 +51,6 @@ from gql_server.resolvers.devices import (
     legacy_object_and_group,
     missing_references,
     record_device_change,
-    require_superuser,
 )
 from gql_server.resolvers.errors import BadInput, NotFound, PermissionDenied, UnknownPermission
 from gql_server.resolvers.events import record_event
@@ -67,6 +66,7 @@ from gql_server.resolvers.permissions import (
     require_global,
     require_login,
     require_staff,
+    require_superuser,
     worker_visible,
 )
 from gql_server.resolvers.rows import existing

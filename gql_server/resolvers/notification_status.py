@@ -19,11 +19,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from gql_server.db.models import NotificationDelivery, TestJob
-from gql_server.notify.queue import PENDING
+from gql_server.notify.queue import DELIVERY_KINDS, PENDING
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.permissions import job_visible
-
-SHOWN_KINDS = ("email", "irc", "callback")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +68,7 @@ async def notifications_by_job(
         .join(TestJob, TestJob.id == table.job_id)
         .where(
             table.job_id.in_(list(job_ids)),
-            table.kind.in_(SHOWN_KINDS),
+            table.kind.in_(DELIVERY_KINDS),
             await job_visible(ctx),
         )
         .order_by(table.id)

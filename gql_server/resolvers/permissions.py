@@ -37,11 +37,12 @@ WORKER_GRANTS = {"view_worker", "change_worker"}
 LOGIN_REQUIRED = "Authentication with user and token required for this API."
 
 
-def require_login(ctx: RequestContext) -> None:
+def require_login(ctx: RequestContext) -> int:
     """LAVA's authentication check: Unauthenticated (``LOGIN_REQUIRED``) for an anonymous
-    caller."""
-    if not ctx.viewer.is_authenticated:
+    caller; returns the viewer's user id."""
+    if ctx.viewer.user_id is None:
         raise Unauthenticated(LOGIN_REQUIRED)
+    return ctx.viewer.user_id
 
 
 def require_global(ctx: RequestContext, permission: str) -> None:
