@@ -98,9 +98,9 @@ class _Session:
 
 
 class IrcSender:
-    """Sends ``{"text"}`` to a target ``nick@server`` or ``#channel@server`` (or without
-    ``@server``, on ``irc_server``); ``irc_port``, ``irc_nick`` and ``irc_tls`` apply to
-    every server."""
+    """Sends ``{"text"}`` to a target ``nick@server`` or ``#channel@server`` (the notifier
+    names the server: the recipient's, else ``irc_server``); ``irc_port``, ``irc_nick`` and
+    ``irc_tls`` apply to every server."""
 
     def __init__(self, settings: Settings, tls_context: ssl.SSLContext | None = None) -> None:
         self.settings = settings
@@ -108,8 +108,7 @@ class IrcSender:
 
     async def __call__(self, target: str, message: Mapping[str, Any]) -> None:
         """Deliver the message; raises :class:`DeliveryError` (or its permanent kind)."""
-        target, _, named = target.rpartition("@") if "@" in target else (target, "", "")
-        server = named or self.settings.irc_server
+        target, _, server = target.rpartition("@") if "@" in target else (target, "", "")
         if not server:
             raise PermanentDeliveryError("IRC: no server for this recipient")
         if not target or any(c in target for c in " ,\r\n\0"):

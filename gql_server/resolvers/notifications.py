@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_server.db.models import Device, JobLog, TestCase, TestJob, TestSuite, User
+from gql_server.db.models import Device, TestCase, TestJob, TestSuite, User
 from gql_server.exports.render import collect, render_batches
 from gql_server.exports.yaml_layouts import CasesYaml
 from gql_server.lab.definition import notify_block
@@ -46,9 +46,11 @@ from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.permissions import job_visible
 from gql_server.resolvers.results import (
     conditions_clauses,
+    get_job_log,
     job_errors,
     parse_conditions,
     suite_case_batches,
+    suite_row_batches,
 )
 from gql_server.resolvers.users import load_viewer
 
@@ -95,8 +97,9 @@ async def firing_of(
         return None
     as_submitter = RequestContext(ctx.sessions, await load_viewer(ctx, submitter), ctx.changes)
     try:
-        compared = await _compared_jobs(as_submitter, notify)
         criteria = notify["criteria"]
+        wanted = criteria.get("type") or notify.get("verbosity") == "verbose"
+        compared = await _compared_jobs(as_submitter, notify) if wanted else None
         moment = job.end_time if state is JobState.FINISHED else job.start_time
         dependencies = await _dependencies(as_submitter, job, criteria, moment)
         previous = None
@@ -138,7 +141,7 @@ async def _firing(
         suites=await _suites(ctx, job.id) if verbose else (),
         blacklist=tuple(compare.get("blacklist", ())),
         compare=await _compare_facts(ctx, compare, compared, job.id) if verbose else None,
-        log=await _log(ctx, job.id) if datasets & {"logs", "all"} else None,
+        log=await get_job_log(ctx, job.id) if datasets & {"logs", "all"} else None,
         results=await _results(ctx, job.id) if datasets & {"results", "all"} else None,
     )
 
@@ -353,22 +356,10 @@ async def _compare_facts(
     return CompareFacts(query_link(query), tuple(compared), suites)
 
 
-async def _log(ctx: RequestContext, job_id: int) -> str | None:
-    async with ctx.db() as session:
-        return await session.scalar(select(JobLog.content).where(JobLog.job_id == job_id))
-
-
 async def _results(ctx: RequestContext, job_id: int) -> dict[str, str]:
     """Each suite's name and its cases as YAML (LAVA's ``results`` dataset)."""
-    async with ctx.db() as session:
-        suites = (
-            await session.execute(
-                select(TestSuite.id, TestSuite.name)
-                .where(TestSuite.job_id == job_id)
-                .order_by(TestSuite.id)
-            )
-        ).all()
     return {
-        name: await collect(render_batches(CasesYaml(), suite_case_batches(ctx, suite_id)))
-        for suite_id, name in suites
+        suite.name: await collect(render_batches(CasesYaml(), suite_case_batches(ctx, suite.id)))
+        async for batch in suite_row_batches(ctx, job_id)
+        for suite in batch
     }

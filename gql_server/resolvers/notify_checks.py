@@ -48,27 +48,32 @@ async def check_notify(session: AsyncSession, notify: Mapping[str, Any] | None) 
     """
     if not notify:
         return
-    for recipient in notify.get("recipients", []):
-        await _check_recipient(session, recipient["to"])
+    recipients = [recipient["to"] for recipient in notify.get("recipients", [])]
+    known = await _existing_users(session, {to["user"] for to in recipients if "user" in to})
+    for to in recipients:
+        _check_recipient(to, known)
     query = notify.get("compare", {}).get("query")
     if query is not None:
         _check_query(query)
 
 
-async def _check_recipient(session: AsyncSession, to: Mapping[str, Any]) -> None:
+def _check_recipient(to: Mapping[str, Any], known: set[str]) -> None:
     """LAVA checks the user when one is named, otherwise the explicit address."""
     if "user" in to:
         user = to["user"]
         # The device owner is resolved when the notification is made, not looked up here.
-        if user != DEVICE_OWNER and not await _user_exists(session, user):
+        if user != DEVICE_OWNER and user not in known:
             raise DefinitionError(f"{user!r} is not an existing user in LAVA.")
     elif "email" in to and not is_email_address(to["email"]):
         raise DefinitionError(f"{to['email']!r} is not a valid email address.")
 
 
-async def _user_exists(session: AsyncSession, username: str) -> bool:
-    found = await session.scalar(select(User.id).where(User.username == username))
-    return found is not None
+async def _existing_users(session: AsyncSession, names: set[str]) -> set[str]:
+    """Which of ``names`` are users (one query)."""
+    if not names:
+        return set()
+    found = await session.scalars(select(User.username).where(User.username.in_(sorted(names))))
+    return set(found)
 
 
 def _check_query(query: Mapping[str, Any]) -> None:

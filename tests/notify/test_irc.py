@@ -28,14 +28,14 @@ def ircd(tmp_path_factory):
 
 
 def _settings(port: int, **values) -> Settings:
-    return Settings(irc_server="127.0.0.1", irc_port=port, irc_timeout_seconds=10.0, **values)
+    return Settings(irc_port=port, irc_timeout_seconds=10.0, **values)
 
 
 def test_a_private_message_reaches_the_nick(ircd):
     """The server asks for a PONG before it registers anyone (``RequireAuthPing``)."""
     watcher = IrcWatcher(ircd.port, "alice")
     try:
-        asyncio.run(IrcSender(_settings(ircd.port))("alice", {"text": TEXT}))
+        asyncio.run(IrcSender(_settings(ircd.port))("alice@127.0.0.1", {"text": TEXT}))
         line = watcher.privmsg()
     finally:
         watcher.close()
@@ -47,7 +47,9 @@ def test_a_channel_message_is_sent_after_joining(ircd):
     watcher = IrcWatcher(ircd.port, "bob")
     watcher.join("#lab")
     try:
-        asyncio.run(IrcSender(_settings(ircd.port))("#lab", {"text": f"{TEXT}\nsecond line"}))
+        asyncio.run(
+            IrcSender(_settings(ircd.port))("#lab@127.0.0.1", {"text": f"{TEXT}\nsecond line"})
+        )
         lines = [watcher.privmsg(), watcher.privmsg()]
     finally:
         watcher.close()
@@ -61,7 +63,7 @@ def test_a_taken_nick_is_varied(ircd):
     squatter = IrcWatcher(ircd.port, "lava-bot")
     watcher = IrcWatcher(ircd.port, "carol")
     try:
-        asyncio.run(IrcSender(_settings(ircd.port))("carol", {"text": TEXT}))
+        asyncio.run(IrcSender(_settings(ircd.port))("carol@127.0.0.1", {"text": TEXT}))
         line = watcher.privmsg()
     finally:
         watcher.close()
@@ -83,19 +85,19 @@ def test_tls_with_the_server_named_by_the_recipient(ircd):
 
 def test_an_absent_nick_is_an_error(ircd):
     with pytest.raises(DeliveryError, match="401"):
-        asyncio.run(IrcSender(_settings(ircd.port))("nobody-here", {"text": TEXT}))
+        asyncio.run(IrcSender(_settings(ircd.port))("nobody-here@127.0.0.1", {"text": TEXT}))
 
 
 def test_no_server_or_a_bad_target_is_permanent(ircd):
     with pytest.raises(PermanentDeliveryError, match="no server"):
         asyncio.run(IrcSender(Settings())("alice", {"text": TEXT}))
     with pytest.raises(PermanentDeliveryError, match="not a nick"):
-        asyncio.run(IrcSender(_settings(ircd.port))("alice\r\nQUIT", {"text": TEXT}))
+        asyncio.run(IrcSender(_settings(ircd.port))("alice\r\nQUIT@127.0.0.1", {"text": TEXT}))
 
 
 def test_a_closed_port_is_a_retryable_error():
     with pytest.raises(DeliveryError) as error:
-        asyncio.run(IrcSender(_settings(free_port()))("alice", {"text": TEXT}))
+        asyncio.run(IrcSender(_settings(free_port()))("alice@127.0.0.1", {"text": TEXT}))
     assert not isinstance(error.value, PermanentDeliveryError)
 
 
