@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, select, union_all
 
 from gql_server.db.models import EventRecord
+from gql_server.exports.render import batched
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.pagination import Page, PageArgs
@@ -81,15 +82,14 @@ async def history_by_device(
     data-loader batch). Devices the viewer may not see have an empty history."""
     size = PageArgs(first=first).size()
     newest = await last_published(ctx)
-    resumed = await resume_point(ctx, after)
+    resumed = await resume_point(ctx, after, newest)
     before = newest + 1 if resumed is None else resumed
     hidden = (await hidden_inventory(ctx)).devices
     visible = sorted({hostname for hostname in hostnames if hostname not in hidden})
     rows: dict[str, list[HistoryEntry]] = {hostname: [] for hostname in visible}
     if size:
         async with ctx.db() as session:
-            for start in range(0, len(visible), DEVICES_PER_STATEMENT):
-                chunk = visible[start : start + DEVICES_PER_STATEMENT]
+            for chunk in batched(visible, DEVICES_PER_STATEMENT):
                 parts = [newest_events(name, before, size + 1).subquery() for name in chunk]
                 statement = union_all(*(select(*part.c) for part in parts))
                 for device, seq, created, data in await session.execute(statement):

@@ -66,15 +66,19 @@ async def published_after(ctx: RequestContext, seq: int, limit: int) -> list[Pub
     return [Published(record.seq, to_event(record)) for record in records]
 
 
-async def resume_point(ctx: RequestContext, after: str | None) -> int | None:
+async def resume_point(
+    ctx: RequestContext, after: str | None, newest: int | None = None
+) -> int | None:
     """The sequence ``after`` stands for: an event's cursor, or its message id (uuid).
+    ``newest`` is the newest published sequence when the caller has read it already.
 
     BadInput for anything this server has not published.
     """
     if after is None:
         return None
     if _CURSOR.fullmatch(after):
-        seq: int | None = int(after) if int(after) <= await last_published(ctx) else None
+        newest = await last_published(ctx) if newest is None else newest
+        seq: int | None = int(after) if int(after) <= newest else None
     else:
         async with ctx.db() as session:
             seq = await session.scalar(

@@ -23,12 +23,13 @@ _DEVICE_IN_DATA = {
 
 def upgrade() -> None:
     op.add_column("gql_server_event", sa.Column("device", sa.String(length=200), nullable=True))
-    op.create_index("ix_gql_server_event_device", "gql_server_event", ["device", "seq"])
     device = _DEVICE_IN_DATA[op.get_bind().dialect.name]
     op.execute(
         f"UPDATE gql_server_event SET device = {device}"
         f" WHERE topic LIKE '%.device' AND length({device}) <= 200"
     )
+    # Indexed once filled, rather than updated row by row by the backfill.
+    op.create_index("ix_gql_server_event_device", "gql_server_event", ["device", "seq"])
 
 
 def downgrade() -> None:
