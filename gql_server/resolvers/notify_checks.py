@@ -9,7 +9,6 @@ nor an address, are checked earlier by :func:`gql_server.lab.definition.validate
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,26 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_server.db.models import User
 from gql_server.lab.definition import DefinitionError
+from gql_server.lab.email_address import is_email_address
 from gql_server.notify.comparison import conditions_text
 from gql_server.notify.criteria import DEVICE_OWNER
 from gql_server.resolvers.errors import BadInput
 from gql_server.resolvers.results import MalformedConditions, parse_conditions
 
 BAD_CONDITIONS = "Conditions URL incorrect. Please refer to query docs."
-
-
-def is_email_address(text: str) -> bool:
-    """Whether ``text`` is an email address, by a plain check rather than the full RFC 5322
-    grammar: exactly one ``@``, a non-empty local part before it, and after it a domain of
-    at least two non-empty dot-separated labels (``a@b.c``); no whitespace or control
-    characters anywhere. Quoted local parts and bare IP-address domains are refused."""
-    local, at, domain = text.partition("@")
-    if not at or not local or "@" in domain:
-        return False
-    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in text):
-        return False
-    labels = domain.split(".")
-    return len(labels) >= 2 and all(labels)
 
 
 async def check_notify(session: AsyncSession, notify: Mapping[str, Any] | None) -> None:

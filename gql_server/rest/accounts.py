@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gql_server.db.models import Group, RemoteArtifactsAuth, User
+from gql_server.lab.email_address import is_email_address
 from gql_server.resolvers import accounts, artifact_tokens
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.errors import BadInput
@@ -28,7 +29,6 @@ from gql_server.rest.routing import JSON_FORM_MULTIPART, Endpoint
 TOKEN_DESCRIPTION = "Created by REST API call"
 BAD_CREDENTIALS = "Unable to log in with provided credentials."
 _USERNAME = re.compile(r"[\w.@+-]+")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FILTER_FLAGS = {"true": True, "True": True, "1": True, "false": False, "False": False, "0": False}
 BAD_USERNAME = (
     "Enter a valid username. This value may contain only letters, numbers,"
@@ -70,7 +70,7 @@ def read_user(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     for name in ("first_name", "last_name"):
         reader.text(name, nullable=False, max_length=150)
     reader.text("email", nullable=False, max_length=254)
-    reader.check("email", _EMAIL.fullmatch, "Enter a valid email address.")
+    reader.check("email", is_email_address, "Enter a valid email address.")
     for name in ("is_active", "is_staff", "is_superuser"):
         reader.boolean(name)
     reader.names("groups")
