@@ -203,6 +203,24 @@ def device_event(
     return _new_event(EventKind.DEVICE, SERVER_USERNAME, data, timestamp, topic_prefix)
 
 
+class DeviceStatus(NamedTuple):
+    """What a ``.device`` payload says of its device."""
+
+    state: DeviceState
+    health: DeviceHealth
+    current_job: str | None
+
+
+def device_status(data: dict[str, Any]) -> DeviceStatus:
+    """The state, health and current job (its id or sub id) a ``.device`` payload gives."""
+    job = data.get("job")
+    return DeviceStatus(
+        DeviceState.from_display(data["state"]),
+        DeviceHealth.from_display(data["health"]),
+        None if job is None else str(job),
+    )
+
+
 def worker_event(
     worker: Worker, *, timestamp: dt.datetime, topic_prefix: str = DEFAULT_TOPIC_PREFIX
 ) -> Event:

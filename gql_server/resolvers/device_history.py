@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, select, union_all
 
 from gql_server.db.models import EventRecord
+from gql_server.events.wire import device_status
 from gql_server.exports.render import batched
 from gql_server.lab.enums import DeviceHealth, DeviceState
 from gql_server.resolvers.context import RequestContext
@@ -63,15 +64,7 @@ def newest_events(hostname: str, before: int, limit: int) -> Select:
 
 
 def _entry(seq: int, created: dt.datetime, data: str) -> HistoryEntry:
-    payload = json.loads(data)
-    job = payload.get("job")
-    return HistoryEntry(
-        seq=seq,
-        timestamp=created,
-        state=DeviceState.from_display(payload["state"]),
-        health=DeviceHealth.from_display(payload["health"]),
-        current_job=None if job is None else str(job),
-    )
+    return HistoryEntry(seq, created, *device_status(json.loads(data)))
 
 
 async def history_by_device(

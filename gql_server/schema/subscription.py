@@ -20,7 +20,7 @@ from strawberry.scalars import JSON
 
 from gql_server.events.hub import Hub, Started
 from gql_server.events.selectors import fresh_context
-from gql_server.events.wire import EventKind
+from gql_server.events.wire import EventKind, device_status
 from gql_server.resolvers.subscriptions import Published, resume_point
 from gql_server.schema.context import GraphQLContext, Info
 from gql_server.schema.enums import (
@@ -134,15 +134,12 @@ def _job_event(common: dict[str, Any], data: dict[str, Any]) -> JobEvent:
 
 
 def _device_event(common: dict[str, Any], data: dict[str, Any]) -> DeviceEvent:
-    job = data.get("job")
     return DeviceEvent(
         **common,
         hostname=data["device"],
         device_type=data["device_type"],
         worker=data["worker"],
-        state=DeviceState.from_display(data["state"]),
-        health=DeviceHealth.from_display(data["health"]),
-        current_job=None if job is None else str(job),
+        **device_status(data)._asdict(),
     )
 
 
