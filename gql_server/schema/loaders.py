@@ -118,8 +118,7 @@ class Loaders:
 
     def __init__(self, ctx: RequestContext) -> None:
         self._ctx = ctx
-        self._recent_jobs: dict[int, Loader] = {}
-        self._health_history: dict[tuple[int, str | None], Loader] = {}
+        self._with_arguments: dict[tuple[Any, ...], Loader] = {}
 
     def __getattr__(self, name: str) -> Loader:
         try:
@@ -130,20 +129,21 @@ class Loaders:
         setattr(self, name, loader)
         return loader
 
+    def _with(
+        self, batch: Callable[..., Awaitable[Mapping]], missing: Any, **arguments: Any
+    ) -> Loader:
+        """The loader of ``batch`` called with these keyword arguments, made once."""
+        key = (batch, *sorted(arguments.items()))
+        loader = self._with_arguments.get(key)
+        if loader is None:
+            call = functools.partial(batch, self._ctx, **arguments)
+            loader = self._with_arguments[key] = Loader(call, missing)
+        return loader
+
     def recent_jobs(self, limit: int) -> Loader:
         """Each device's ``limit`` newest jobs."""
-        loader = self._recent_jobs.get(limit)
-        if loader is None:
-            batch = functools.partial(jobs.recent_jobs_by_device, self._ctx, limit=limit)
-            loader = self._recent_jobs[limit] = Loader(batch, ())
-        return loader
+        return self._with(jobs.recent_jobs_by_device, (), limit=limit)
 
     def health_history(self, first: int, after: str | None) -> Loader:
         """Each device's health history: ``first`` entries after ``after``."""
-        loader = self._health_history.get((first, after))
-        if loader is None:
-            batch = functools.partial(
-                device_history.history_by_device, self._ctx, first=first, after=after
-            )
-            loader = self._health_history[(first, after)] = Loader(batch)
-        return loader
+        return self._with(device_history.history_by_device, None, first=first, after=after)
