@@ -27,7 +27,7 @@ from gql_server.exports.yaml_layouts import CasesYaml
 from gql_server.resolvers import results
 from gql_server.resolvers.context import RequestContext
 from gql_server.rest.errors import NOT_FOUND, detail
-from gql_server.rest.job_results import path_id
+from gql_server.rest.fields import lookup_id
 from gql_server.rest.jobs import visible_job
 from gql_server.rest.render import answer
 from gql_server.rest.routing import read_only
@@ -81,7 +81,7 @@ def chunk(request: Request) -> results.Window | None:
 async def _job_cases(
     ctx: RequestContext, request: Request, layout: Layout, media_type: str, suffix: str
 ) -> Response:
-    job = await visible_job(ctx, path_id(request, "job_id"))
+    job = await visible_job(ctx, lookup_id(request, "job_id"))
     window = chunk(request)
     batches = _nothing()
     if window is not None:
@@ -102,7 +102,7 @@ async def job_yaml(ctx: RequestContext, request: Request) -> Response:
 
 async def job_junit(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/junit/``: JUnit XML, class names prefixed by ``classname_prefix``."""
-    job = await visible_job(ctx, path_id(request, "job_id"))
+    job = await visible_job(ctx, lookup_id(request, "job_id"))
     prefix = request.query_params.get("classname_prefix", "")
     chunks = results.job_junit(ctx, job, prefix)
     return download(request, chunks, XML, f"job_{job.id}.xml")
@@ -110,15 +110,15 @@ async def job_junit(ctx: RequestContext, request: Request) -> Response:
 
 async def job_tap13(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/tap13/``: TAP 13 (LAVA sends it as YAML, with a ``.yaml`` name)."""
-    job = await visible_job(ctx, path_id(request, "job_id"))
+    job = await visible_job(ctx, lookup_id(request, "job_id"))
     return download(request, results.job_tap13(ctx, job.id), YAML, f"job_{job.id}.yaml")
 
 
 async def _suite_cases(
     ctx: RequestContext, request: Request, layout: Layout, media_type: str, suffix: str
 ) -> Response:
-    job = await results.results_job(ctx, path_id(request, "job_id"))
-    suite = await results.suite_of_visible_job(ctx, job.id, path_id(request, "suite_id"))
+    job = await results.results_job(ctx, lookup_id(request, "job_id"))
+    suite = await results.suite_of_visible_job(ctx, job.id, lookup_id(request, "suite_id"))
     window = chunk(request)
     batches = _nothing()
     if window is not None:
@@ -148,7 +148,7 @@ def _line_index(request: Request, name: str) -> int | None:
 async def job_logs(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/logs/``: the job's log, or lines ``start`` (included) to ``end``
     (excluded); 404 when there is no log or the range selects nothing."""
-    job = await visible_job(ctx, path_id(request, "job_id"))
+    job = await visible_job(ctx, lookup_id(request, "job_id"))
     start, end = _line_index(request, "start"), _line_index(request, "end")
     content = await results.get_job_log(ctx, job.id)
     if content is None:
@@ -163,7 +163,7 @@ async def job_logs(ctx: RequestContext, request: Request) -> Response:
 
 async def job_metadata(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/metadata/``: the definition's metadata, one ``{name: value}`` each."""
-    job = await visible_job(ctx, path_id(request, "job_id"))
+    job = await visible_job(ctx, lookup_id(request, "job_id"))
     return answer({"metadata": metadata_pairs(job.metadata_)})
 
 

@@ -10,6 +10,7 @@ Lookups by name in a path (``devices/<hostname>/``) go through :func:`lookup_nam
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -44,10 +45,14 @@ def lookup_name(request: Request, parameter: str) -> str:
     return name
 
 
+_KEY = re.compile(r"[0-9]{1,10}")
+
+
 def lookup_id(request: Request, parameter: str) -> int:
-    """An integer primary key from the path; a JSON 404 for anything else."""
+    """An integer primary key from the path; a JSON 404 for anything else (also for more
+    digits than a 32-bit key has, which are never converted)."""
     text = request.path_params[parameter]
-    if not text.isascii() or not text.isdigit() or int(text) >= 2**31:
+    if not _KEY.fullmatch(text) or int(text) >= 2**31:
         raise detail(404, NOT_FOUND)
     return int(text)
 

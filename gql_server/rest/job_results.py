@@ -7,7 +7,6 @@ ordered by id (or by ``ordering``), filtered by LAVA's test suite and test case 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -19,30 +18,21 @@ from gql_server.lab.enums import TestResult
 from gql_server.resolvers import results
 from gql_server.resolvers.context import RequestContext
 from gql_server.resolvers.filter_fields import FIELD_SETS
-from gql_server.rest.errors import NOT_FOUND, detail
+from gql_server.rest.fields import lookup_id
 from gql_server.rest.filters import conditions, ordering
 from gql_server.rest.pagination import Window, page
 from gql_server.rest.render import answer, api_url, lava_datetime
 from gql_server.rest.routing import Endpoint, read_only
 
-_ID = re.compile(r"[0-9]{1,10}")
 _TEN_PLACES = Decimal("1e-10")
 # DRF's default ordering fields: the model-backed ones (rest-v02.md §6).
 SUITE_ORDERING = frozenset(FIELD_SETS["test_suite"])
 CASE_ORDERING = frozenset(FIELD_SETS["test_case"])
 
 
-def path_id(request: Request, name: str) -> int:
-    """An integer key from the path; LAVA's JSON 404 for anything else."""
-    text = request.path_params[name]
-    if not _ID.fullmatch(text) or int(text) >= 2**31:
-        raise detail(404, NOT_FOUND)
-    return int(text)
-
-
 async def checked_job_id(ctx: RequestContext, request: Request) -> int:
     """The path's job id, once the resolvers agree that it names a job the caller may see."""
-    job = await results.results_job(ctx, path_id(request, "job_id"))
+    job = await results.results_job(ctx, lookup_id(request, "job_id"))
     return job.id
 
 
@@ -97,7 +87,7 @@ async def suite_list(ctx: RequestContext, request: Request) -> Response:
 async def suite_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/suites/<sid>/``: one suite of the job."""
     job_id = await checked_job_id(ctx, request)
-    suite = await results.suite_of_visible_job(ctx, job_id, path_id(request, "suite_id"))
+    suite = await results.suite_of_visible_job(ctx, job_id, lookup_id(request, "suite_id"))
     return answer(suite_json(request, suite))
 
 
@@ -127,13 +117,13 @@ async def suite_case_list(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/suites/<sid>/tests/``: one page of one suite's test cases that match
     the filters."""
     job_id = await checked_job_id(ctx, request)
-    return await _case_page(ctx, request, job_id, path_id(request, "suite_id"))
+    return await _case_page(ctx, request, job_id, lookup_id(request, "suite_id"))
 
 
 async def job_case_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/tests/<tid>/``: one test case of the job."""
     job_id = await checked_job_id(ctx, request)
-    case = await results.case_of_visible_job(ctx, job_id, path_id(request, "case_id"))
+    case = await results.case_of_visible_job(ctx, job_id, lookup_id(request, "case_id"))
     return answer(case_json(request, job_id, case))
 
 
@@ -141,7 +131,7 @@ async def suite_case_detail(ctx: RequestContext, request: Request) -> Response:
     """``GET jobs/<id>/suites/<sid>/tests/<tid>/``: one test case of the suite."""
     job_id = await checked_job_id(ctx, request)
     case = await results.case_of_visible_job(
-        ctx, job_id, path_id(request, "case_id"), path_id(request, "suite_id")
+        ctx, job_id, lookup_id(request, "case_id"), lookup_id(request, "suite_id")
     )
     return answer(case_json(request, job_id, case))
 

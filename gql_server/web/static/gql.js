@@ -1,6 +1,6 @@
 // GraphQL over HTTP (queries) and over graphql-transport-ws (subscriptions), by hand.
 
-import { authHeaders, currentToken } from "./token.js";
+import { authHeaders } from "./token.js";
 
 export class GraphQLError extends Error {
   constructor(errors) {
@@ -57,9 +57,7 @@ export class LiveSocket {
     this.acknowledged = false;
     this.onStatus("connecting");
     socket.addEventListener("open", () => {
-      const token = currentToken();
-      const payload = token ? { Authorization: `Token ${token}` } : {};
-      this.send({ type: "connection_init", payload });
+      this.send({ type: "connection_init", payload: authHeaders() });
     });
     socket.addEventListener("message", (message) => this.receive(socket, message));
     socket.addEventListener("close", (event) => this.lost(socket, event));
